@@ -1,0 +1,83 @@
+// Db on embedded PGlite (PostgreSQL compiled to WASM, in-process). One
+// backend serves the whole process: queries are serialised by PGlite itself,
+// transactions hold it exclusively, and NOTIFY from our own triggers reaches
+// listen() callbacks in the same process — so the route source runs unchanged.
+import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
+import type { Logger } from 'pino';
+import { SwitchyardError } from '../errors';
+import type { Db, DbListenHandle, DbListenHandlers, DbQueryable, DbResult } from './db';
+
+type PgliteRunner = Pick<PGlite, 'query' | 'exec'> | Transaction;
+
+function toResult<R>(res: Results<any> | undefined): DbResult<R> {
+  if (res === undefined) return { rows: [], rowCount: 0 };
+  // rowCount is the command tag's count (rows returned or affected by that statement).
+  const rowCount = res.rowCount ?? (res.rows.length > 0 ? res.rows.length : res.affectedRows ?? 0);
+  return { rows: res.rows as R[], rowCount };
+}
+
+// Same contract as pg: parameters → one statement (extended protocol);
+// no parameters → the text may hold several statements (migrations).
+async function run<R>(runner: PgliteRunner, sql: string, params?: unknown[]): Promise<DbResult<R>> {
+  if (params !== undefined && params.length > 0) return toResult<R>(await runner.query(sql, params as any[]));
+  const all = await runner.exec(sql);
+  return toResult<R>(all[all.length - 1]);
+}
+
+export async function openPgliteDb(dir: string, logger: Logger): Promise<Db> {
+  const pg = await PGlite.create(dir);
+  return new PgliteDb(pg, dir, logger);
+}
+
+class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+  readonly description: string;
+  private readonly listeners = new Set<DbListenHandle>();
+  private closed = false;
+
+  constructor(private readonly pg: PGlite, dir: string, private readonly logger: Logger) {
+    this.description = `PGlite in ${dir}`;
+  }
+
+  query<R = any>(sql: string, params?: unknown[]): Promise<DbResult<R>> {
+    if (this.closed) return Promise.reject(new SwitchyardError('SY_ERR_DB_CLOSED', `${this.description} is closed`));
+    return run<R>(this.pg, sql, params);
+  }
+
+  transaction<T>(fn: (tx: DbQueryable) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new SwitchyardError('SY_ERR_DB_CLOSED', `${this.description} is closed`));
+    return this.pg.transaction((tx) => fn({ query: <R>(sql: string, params?: unknown[]) => run<R>(tx, sql, params) }));
+  }
+
+  async listen(channel: string, handlers: DbListenHandlers): Promise<DbListenHandle> {
+    if (this.closed) throw new SwitchyardError('SY_ERR_DB_CLOSED', `${this.description} is closed`);
+    const unlisten = await this.pg.listen(channel, (payload) => handlers.onNotify(payload));
+    let open = true;
+    const handle: DbListenHandle = {
+      close: async () => {
+        if (!open) return;
+        open = false;
+        this.listeners.delete(handle);
+        if (!this.pg.closed) await unlisten();
+      },
+    };
+    this.listeners.add(handle);
+    // In-process: there is no connection to lose, so "connected" is immediate
+    // (after returning, like the postgres implementation).
+    setImmediate(() => {
+      if (open) handlers.onConnect();
+    });
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.listeners].map((l) => l.close()));
+    try {
+      await this.pg.close();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, db: this.description }, 'closing PGlite failed; its files are left as they are');
+    }
+  }
+}
