@@ -1,0 +1,111 @@
+import t from 'tap';
+import { backoffDelay, describePostgresUrl, openDb, type DbListenHandlers } from '../../src/store/db';
+import { backends, logger, tempDir } from './db-fixture';
+
+t.test('describePostgresUrl drops the password and the query string', async (t) => {
+  t.equal(describePostgresUrl('postgres://app:s3cret@db.example:5433/routes?sslmode=require'), 'postgres://app@db.example:5433/routes');
+  t.equal(describePostgresUrl('postgresql://db.example/routes'), 'postgresql://db.example/routes');
+  t.notMatch(describePostgresUrl('postgres://u:p%40ss@h/d'), /p%40ss|p@ss/);
+  t.equal(describePostgresUrl('not a url'), 'postgres (unparseable URL)');
+});
+
+t.test('backoffDelay grows, is jittered within [exp/2, exp] and is capped', async (t) => {
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const exp = Math.min(30_000, 100 * 2 ** attempt);
+    const d = backoffDelay(attempt);
+    t.ok(d >= exp / 2 && d <= exp, `attempt ${attempt}: ${d} within [${exp / 2}, ${exp}]`);
+  }
+});
+
+t.test('openDb rejects URLs that are not postgres', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  await t.rejects(openDb({ url: 'mysql://root:pw@h/d', dataDir, logger }), { code: 'SY_ERR_DB_URL' });
+  const err = await openDb({ url: 'mysql://root:pw@h/d', dataDir, logger }).catch((e: Error) => e);
+  t.notMatch((err as Error).message, /pw/, 'the error does not echo the password');
+});
+
+t.test('description never contains the password', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  const db = await openDb({ url: 'postgres://postgres:hunter2@127.0.0.1:5432/test', dataDir, logger });
+  t.teardown(() => db.close());
+  t.equal(db.kind, 'postgres');
+  t.equal(db.description, 'postgres://postgres@127.0.0.1:5432/test');
+});
+
+t.test('each backend', async (t) => {
+  for (const b of await backends(t.teardown.bind(t), (m) => t.comment(m))) {
+    await t.test(b.name, async (t) => {
+      const db = await b.open();
+      t.equal(db.kind, b.name);
+      if (b.name === 'pglite') t.match(db.description, /^PGlite in .*pglite$/);
+
+      await t.test('query: params, several statements, rowCount', async (t) => {
+        await db.query('CREATE TABLE kv (k text PRIMARY KEY, v int NOT NULL); CREATE INDEX kv_v ON kv (v)');
+        const ins = await db.query('INSERT INTO kv (k, v) VALUES ($1, $2), ($3, $4) RETURNING k', ['a', 1, 'b', 2]);
+        t.equal(ins.rowCount, 2);
+        t.same(ins.rows.map((r: any) => r.k).sort(), ['a', 'b']);
+        const upd = await db.query('UPDATE kv SET v = v + 10 WHERE v > $1', [0]);
+        t.equal(upd.rowCount, 2, 'UPDATE reports affected rows');
+        const sel = await db.query<{ k: string; v: number }>('SELECT k, v FROM kv ORDER BY k');
+        t.same(sel.rows, [{ k: 'a', v: 11 }, { k: 'b', v: 12 }]);
+        t.equal(sel.rowCount, 2, 'SELECT reports returned rows');
+        const last = await db.query('SELECT 1 AS one; SELECT 2 AS two');
+        t.same(last.rows, [{ two: 2 }], 'without params the result is the last statement');
+        const del = await db.query('DELETE FROM kv WHERE k = $1', ['nope']);
+        t.equal(del.rowCount, 0);
+        await t.rejects(db.query('SELECT * FROM no_such_table'), /no_such_table/);
+      });
+
+      await t.test('transaction commits, and rolls back when fn throws', async (t) => {
+        await db.query('CREATE TABLE tx_t (n int)');
+        const out = await db.transaction(async (tx) => {
+          await tx.query('INSERT INTO tx_t VALUES ($1)', [1]);
+          return (await tx.query('SELECT count(*)::int AS c FROM tx_t')).rows[0].c;
+        });
+        t.equal(out, 1);
+        await t.rejects(
+          db.transaction(async (tx) => {
+            await tx.query('INSERT INTO tx_t VALUES ($1)', [2]);
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        const rows = (await db.query('SELECT n FROM tx_t ORDER BY n')).rows;
+        t.same(rows, [{ n: 1 }], 'the failed transaction left nothing');
+      });
+
+      await t.test('listen: onConnect, then notifications with their payload', async (t) => {
+        const got: string[] = [];
+        let connects = 0;
+        let notified: () => void = () => {};
+        let connectedResolve: () => void = () => {};
+        const connectedP = new Promise<void>((r) => (connectedResolve = r));
+        const handlers: DbListenHandlers = {
+          onNotify: (p) => {
+            got.push(p);
+            notified();
+          },
+          onConnect: () => {
+            connects++;
+            connectedResolve();
+          },
+          onDisconnect: (err) => t.fail(`unexpected disconnect: ${err.message}`),
+        };
+        const h = await db.listen('sy_test_channel', handlers);
+        await connectedP;
+        t.equal(connects, 1);
+        const two = new Promise<void>((r) => {
+          notified = () => {
+            if (got.length === 2) r();
+          };
+        });
+        await b.sql(`SELECT pg_notify('sy_test_channel', 'first'), pg_notify('other_channel', 'nope')`);
+        await b.sql(`NOTIFY sy_test_channel, '{"op":"insert"}'`);
+        await two;
+        t.same(got, ['first', '{"op":"insert"}'], 'only our channel, in order, payload untouched');
+        await h.close();
+        await h.close(); // idempotent
+      });
+    });
+  }
+});
