@@ -1,0 +1,141 @@
+// The two measurements every syslog scenario makes, the same way for the
+// router, the peers and the bare generator → sink ceiling:
+//
+//   throughput: send N messages as fast as the generator can; delivered
+//     rate = messages received ÷ (last arrival at the sink − first send).
+//     Both clocks are CLOCK_MONOTONIC on this machine, so the span covers
+//     everything the target buffered, not just what it accepted.
+//   latency: offer a fixed rate (half the measured maximum) for a few
+//     seconds; p50/p99 of (arrival − send stamp) after a 10 % warm-up.
+import { cpuSeconds, memStats } from './proc-stats';
+import { runLoadgen, startSink, type LoadgenOptions, type LoadgenResult, type SinkResult } from './tool-process';
+import type { CTools } from './c-tools';
+
+/** Something messages go through: the router, a peer, or nothing (ceiling). */
+export interface Target {
+  /** Process to watch for RSS and CPU; absent for the ceiling. */
+  pid?: number;
+  /** Where the generator sends. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a target whose drains point at the given sink ports. */
+export type Launch = (sinkPorts: number[]) => Promise<Target>;
+
+export type Load = Omit<LoadgenOptions, 'port' | 'count' | 'rate'> & {
+  /** Deliveries per message sent (fan-out). */
+  fanout?: number;
+  /** Sink ports to open (one per drain destination). */
+  sinkPorts?: number;
+  hostStats?: boolean;
+};
+
+export interface ThroughputResult {
+  sent: number;
+  received: number;
+  /** Deliveries per second, end to end. */
+  rate: number;
+  /** Messages sent per second of the same span (rate ÷ fanout). */
+  inputRate: number;
+  lossRatio: number;
+  idleRss?: number;
+  peakRss?: number;
+  /** CPU seconds the target used during the run. */
+  cpuSeconds?: number;
+  sink: SinkResult;
+  loadgen: LoadgenResult;
+}
+
+export interface LatencyResult {
+  rate: number;
+  sent: number;
+  received: number;
+  p50us: number;
+  p99us: number;
+  peakRss?: number;
+}
+
+/** How long the target may sit idle after start before the idle RSS sample. */
+const IDLE_SETTLE_MS = 1000;
+
+export async function measureThroughput(tools: CTools, launch: Launch, load: Load, count: number): Promise<ThroughputResult> {
+  const fanout = load.fanout ?? 1;
+  const sink = await startSink(tools.sink, {
+    ports: load.sinkPorts ?? 1,
+    expect: count * fanout,
+    idleMs: 5000,
+    waitMs: 30_000,
+    hostStats: load.hostStats,
+  });
+  let target: Target | undefined;
+  try {
+    target = await launch(sink.ports);
+    let idleRss: number | undefined;
+    if (target.pid) {
+      await sleep(IDLE_SETTLE_MS);
+      idleRss = memStats(target.pid)?.rss;
+    }
+    const cpu0 = target.pid ? cpuSeconds(target.pid) : undefined;
+    const lg = await runLoadgen(tools.loadgen, { ...load, port: target.port, count });
+    const res = await sink.result;
+    const cpu1 = target.pid ? cpuSeconds(target.pid) : undefined;
+    const peakRss = target.pid ? memStats(target.pid)?.peak : undefined;
+    const span = (res.last_ns - lg.start_ns) / 1e9;
+    const rate = span > 0 ? res.received / span : 0;
+    return {
+      sent: lg.sent,
+      received: res.received,
+      rate,
+      inputRate: rate / fanout,
+      lossRatio: lg.sent ? 1 - res.received / (lg.sent * fanout) : 0,
+      idleRss,
+      peakRss,
+      cpuSeconds: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
+      sink: res,
+      loadgen: lg,
+    };
+  } finally {
+    await sink.stop().catch(() => undefined);
+    await target?.stop();
+  }
+}
+
+export async function measureLatency(
+  tools: CTools,
+  launch: Launch,
+  load: Load,
+  rate: number,
+  seconds: number,
+): Promise<LatencyResult> {
+  const fanout = load.fanout ?? 1;
+  const count = Math.max(1000, Math.round(rate * seconds));
+  const sink = await startSink(tools.sink, {
+    ports: load.sinkPorts ?? 1,
+    expect: count * fanout,
+    idleMs: 3000,
+    waitMs: 30_000,
+    warmup: Math.round(count * fanout * 0.1),
+  });
+  let target: Target | undefined;
+  try {
+    target = await launch(sink.ports);
+    const lg = await runLoadgen(tools.loadgen, { ...load, port: target.port, count, rate });
+    const res = await sink.result;
+    return {
+      rate,
+      sent: lg.sent,
+      received: res.received,
+      p50us: res.p50_us,
+      p99us: res.p99_us,
+      peakRss: target.pid ? memStats(target.pid)?.peak : undefined,
+    };
+  } finally {
+    await sink.stop().catch(() => undefined);
+    await target?.stop();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

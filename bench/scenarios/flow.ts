@@ -1,0 +1,150 @@
+// Scenarios 1-7 share one shape: generator → router input → drain(s) → sink.
+// Each is a FlowSpec (load, routes, which input port) run by runFlow, which
+// measures the ceiling, the peers and the router the same way.
+import { measureLatency, measureThroughput, type Launch, type Load, type Target } from '../lib/measure';
+import { startRouter, type RouterOptions, type RouterProcess } from '../router-process';
+import type { Peer } from '../peers';
+import { emptyResult, type RunContext, type Scenario, type ScenarioResult } from './types';
+
+export interface FlowSpec {
+  id: number;
+  title: string;
+  defaultMessages: number;
+  load: Load;
+  /** Which router port the generator sends to. */
+  input(r: RouterProcess): number;
+  /** Routes for the drains, given the sink's ports. */
+  routes(sinkPorts: number[]): Array<[string, string]>;
+  /** Extra router options (TLS certificate, ...), or why the scenario can't run. */
+  prepare?(ctx: RunContext): Partial<RouterOptions> | string;
+  /** Generator → sink straight, as a ceiling (TCP loads with one sink port). */
+  ceiling?: boolean;
+  /** Peers to run with the same load, and with how many messages at most. */
+  peers?: Array<{ peer: Peer; maxMessages?: number }>;
+  /** Seconds of paced load for the latency figures. */
+  latencySeconds?: number;
+  after?(ctx: RunContext, r: ScenarioResult): void;
+}
+
+export function hostRoutes(hosts: number, prefix: string, url: string): Array<[string, string]> {
+  const routes: Array<[string, string]> = [];
+  for (let i = 0; i < hosts; i++) routes.push([`${prefix}${i}`, url]);
+  return routes;
+}
+
+export function flowScenario(spec: FlowSpec): Scenario {
+  return {
+    id: spec.id,
+    title: spec.title,
+    defaultMessages: spec.defaultMessages,
+    run: (ctx, messages) => runFlow(ctx, spec, messages),
+  };
+}
+
+async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promise<ScenarioResult> {
+  const result = emptyResult(spec.id, spec.title);
+  const load = spec.load;
+  if (load.proto === 'tls' && !ctx.tools.tls) {
+    result.unavailable = ctx.tools.tlsMissing;
+    return result;
+  }
+
+  if (spec.ceiling) {
+    const direct: Launch = async (ports) => ({ port: ports[0], stop: async () => {} });
+    const c = await measureThroughput(ctx.tools, direct, load, messages);
+    result.ceiling = c.rate;
+    ctx.log(`  ceiling (loadgen → sink): ${fmtRate(c.rate)}`);
+  }
+
+  for (const { peer, maxMessages } of spec.peers ?? []) {
+    const why = peer.unavailable();
+    if (why) {
+      result.peers.push({ name: peer.name, why });
+      ctx.log(`  ${peer.name}: not available: ${why}`);
+      continue;
+    }
+    const n = Math.min(messages, maxMessages ?? messages);
+    try {
+      const launch: Launch = async (ports) => {
+        const p = await peer.start(ports[0]);
+        return { pid: p.pid, port: p.port, stop: () => p.stop() };
+      };
+      const t = await measureThroughput(ctx.tools, launch, load, n);
+      result.peers.push({ name: peer.name, rate: t.rate, peakRss: t.peakRss, lossRatio: t.lossRatio });
+      ctx.log(`  ${peer.name}: ${fmtRate(t.rate)}, delivered ${t.received}/${t.sent}, peak RSS ${fmtMb(t.peakRss)} (${n} messages)`);
+    } catch (e) {
+      result.peers.push({ name: peer.name, why: (e as Error).message });
+      ctx.log(`  ${peer.name}: failed: ${(e as Error).message}`);
+    }
+  }
+
+  const extra = spec.prepare?.(ctx) ?? {};
+  if (typeof extra === 'string') {
+    result.unavailable = extra;
+    return result;
+  }
+  let profiled = false;
+  const launchRouter: Launch = async (ports): Promise<Target> => {
+    // Profile only the throughput run: that is where the time goes.
+    const profileDir = ctx.profileDir && !profiled ? ctx.profileDir : undefined;
+    profiled = true;
+    const r = await startRouter({ ...extra, routes: spec.routes(ports), profileDir });
+    return { pid: r.pid, port: spec.input(r), stop: async () => void (await r.stop()) };
+  };
+  try {
+    await measureRouter(ctx, spec, launchRouter, messages, result);
+  } catch (e) {
+    result.unavailable = (e as Error).message.split('\n')[0];
+  }
+  return result;
+}
+
+async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Launch, messages: number, result: ScenarioResult): Promise<void> {
+  const load = spec.load;
+  const t = await measureThroughput(ctx.tools, launchRouter, load, messages);
+  if (t.received === 0) {
+    result.unavailable = `router delivered nothing of ${t.sent} messages (input or drain missing?)`;
+    return;
+  }
+  result.rate = t.rate;
+  result.sent = t.sent;
+  result.received = t.received;
+  result.deliveredRatio = t.received / (t.sent * (load.fanout ?? 1));
+  result.idleRss = t.idleRss;
+  result.peakRss = t.peakRss;
+  if (t.cpuSeconds !== undefined && t.sent) result.cpuUsPerMsg = (t.cpuSeconds * 1e6) / t.sent;
+  ctx.log(
+    `  switchyard: ${fmtRate(t.rate)}, delivered ${t.received}/${t.sent * (load.fanout ?? 1)}, ` +
+      `idle RSS ${fmtMb(t.idleRss)}, peak RSS ${fmtMb(t.peakRss)}, CPU ${result.cpuUsPerMsg?.toFixed(2)} µs/msg`,
+  );
+  if (t.sink.bad) result.notes.push(`${t.sink.bad} unframeable`);
+
+  const latRate = t.inputRate / 2;
+  const l = await measureLatency(ctx.tools, launchRouter, load, latRate, spec.latencySeconds ?? 5);
+  result.latencyRate = latRate;
+  result.p50us = l.p50us;
+  result.p99us = l.p99us;
+  result.latencyDeliveredRatio = l.received / (l.sent * (load.fanout ?? 1));
+  if (l.peakRss && (result.peakRss ?? 0) < l.peakRss) result.peakRss = l.peakRss;
+  ctx.log(
+    `  latency at ${fmtRate(latRate)} offered: p50 ${fmtMs(l.p50us)}, p99 ${fmtMs(l.p99us)}, ` +
+      `delivered ${l.received}/${l.sent * (load.fanout ?? 1)}`,
+  );
+  if (load.hostStats && t.sink.hosts !== undefined && t.sink.hosts !== (load.hosts ?? 100)) {
+    result.notes.push(`${t.sink.hosts} of ${load.hosts} hostnames arrived`);
+  }
+  spec.after?.(ctx, result);
+}
+
+export function fmtRate(r: number | undefined): string {
+  if (r === undefined) return '–';
+  return r >= 1e6 ? `${(r / 1e6).toFixed(2)} M msg/s` : `${(r / 1e3).toFixed(0)} k msg/s`;
+}
+
+export function fmtMb(b: number | undefined): string {
+  return b === undefined ? '–' : `${(b / 1024 / 1024).toFixed(0)} MB`;
+}
+
+export function fmtMs(us: number | undefined): string {
+  return us === undefined || us < 0 ? '–' : `${(us / 1000).toFixed(2)} ms`;
+}

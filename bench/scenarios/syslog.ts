@@ -1,0 +1,96 @@
+// Scenarios 1-7: the syslog/HTTP inputs into syslog+tcp drains.
+import { selfSignedCert } from '../lib/tls-cert';
+import { rsyslog, syslogNg } from '../peers';
+import { flowScenario, hostRoutes } from './flow';
+import type { Scenario } from './types';
+
+const drain = (port: number, query = ''): string => `syslog+tcp://127.0.0.1:${port}${query}`;
+const HOSTS = 100;
+
+export const tcpOctet: Scenario = flowScenario({
+  id: 1,
+  title: 'TCP octet-counted RFC 5424, 100 hosts → 1 drain',
+  defaultMessages: 3_000_000,
+  load: { proto: 'tcp', framing: 'octet', format: '5424', hosts: HOSTS, hostStats: true },
+  input: (r) => r.ports.tcp,
+  routes: ([p]) => hostRoutes(HOSTS, 'host-', drain(p)),
+  ceiling: true,
+  // syslog-ng with flow control runs at ~0.2 M/s: 1 M messages say as much as 3 M.
+  peers: [{ peer: rsyslog }, { peer: syslogNg, maxMessages: 1_000_000 }],
+  after: (ctx, r) => {
+    if (r.cpuUsPerMsg !== undefined) ctx.shared.set('cpuUsPerMsg:1', r.cpuUsPerMsg);
+  },
+});
+
+export const tcpLf3164: Scenario = flowScenario({
+  id: 2,
+  title: 'TCP LF-framed RFC 3164, 100 hosts → 1 drain',
+  defaultMessages: 2_000_000,
+  load: { proto: 'tcp', framing: 'lf', format: '3164', hosts: HOSTS },
+  input: (r) => r.ports.tcp,
+  routes: ([p]) => hostRoutes(HOSTS, 'host-', drain(p)),
+  ceiling: true,
+});
+
+const FANOUT = 10;
+export const fanOut: Scenario = flowScenario({
+  id: 3,
+  title: 'fan-out: 1 host → 10 drains',
+  defaultMessages: 500_000,
+  load: { proto: 'tcp', framing: 'octet', format: '5424', hosts: 1, fanout: FANOUT, sinkPorts: FANOUT },
+  input: (r) => r.ports.tcp,
+  routes: (ports) => ports.map((p): [string, string] => ['host-0', drain(p)]),
+  after: (ctx, r) => {
+    const base = ctx.shared.get('cpuUsPerMsg:1');
+    if (r.cpuUsPerMsg === undefined) return;
+    r.notes.push(`CPU ${r.cpuUsPerMsg.toFixed(2)} µs per input msg` + (base ? ` (${(r.cpuUsPerMsg / base).toFixed(1)}× scenario 1)` : ''));
+    ctx.log(`  CPU per input message: ${r.cpuUsPerMsg.toFixed(2)} µs` + (base ? ` vs ${base.toFixed(2)} µs in scenario 1` : ''));
+  },
+});
+
+export const udp: Scenario = flowScenario({
+  id: 4,
+  title: 'UDP RFC 5424, 100 hosts → 1 drain',
+  defaultMessages: 1_000_000,
+  load: { proto: 'udp', format: '5424', hosts: HOSTS },
+  input: (r) => r.ports.udp,
+  routes: ([p]) => hostRoutes(HOSTS, 'host-', drain(p)),
+  after: (ctx, r) => {
+    // UDP has no backpressure: loss is the figure, at full speed and paced.
+    const full = r.deliveredRatio === undefined ? '–' : `${((1 - r.deliveredRatio) * 100).toFixed(1)} %`;
+    const paced = r.latencyDeliveredRatio === undefined ? '–' : `${((1 - r.latencyDeliveredRatio) * 100).toFixed(2)} %`;
+    r.notes.push(`UDP loss ${full} flat out, ${paced} at ½ max`);
+    ctx.log(`  UDP loss: ${full} at full speed, ${paced} at half the measured maximum`);
+  },
+});
+
+const MANY = 10_000;
+export const manyDrains: Scenario = flowScenario({
+  id: 5,
+  title: '10,000 hosts → 10,000 drains (one sink port, distinct ?name=)',
+  defaultMessages: 1_000_000,
+  load: { proto: 'tcp', framing: 'octet', format: '5424', hosts: MANY, hostStats: true },
+  input: (r) => r.ports.tcp,
+  // Drains are identified by their whole URL, so ?name=d-N makes N distinct
+  // drains (each with its own connection) to the same sink port.
+  routes: ([p]) => Array.from({ length: MANY }, (_, i): [string, string] => [`host-${i}`, drain(p, `?name=d-${i}`)]),
+});
+
+export const tls: Scenario = flowScenario({
+  id: 6,
+  title: 'TLS octet-counted RFC 5424, 100 hosts → 1 drain',
+  defaultMessages: 1_000_000,
+  load: { proto: 'tls', framing: 'octet', format: '5424', hosts: HOSTS },
+  input: (r) => r.ports.tls,
+  routes: ([p]) => hostRoutes(HOSTS, 'host-', drain(p)),
+  prepare: () => ({ tls: selfSignedCert() }),
+});
+
+export const httpLogplex: Scenario = flowScenario({
+  id: 7,
+  title: 'HTTP POST /syslog, logplex bodies of 100, 4 connections',
+  defaultMessages: 1_000_000,
+  load: { proto: 'http', format: '5424', hosts: HOSTS, frames: 100, conns: 4 },
+  input: (r) => r.ports.http,
+  routes: ([p]) => hostRoutes(HOSTS, 'host-', drain(p)),
+});
