@@ -206,6 +206,28 @@ static int ssl_write_all(SSL *ssl, const char *p, size_t n) {
 }
 #endif
 
+/* Ends a stream so that nothing we sent is lost. TLS 1.3 servers send
+ * session tickets we never read; closing with unread bytes makes the kernel
+ * send RST, and the peer then discards whatever it had not read yet. So:
+ * close_notify, FIN, then read until the peer closes (or 10 s pass). */
+static void shutdown_stream(int fd, void *tls) {
+#ifdef HAVE_TLS
+  if (tls) {
+    SSL_shutdown((SSL *)tls);
+    SSL_free((SSL *)tls);
+  }
+#endif
+  shutdown(fd, SHUT_WR);
+  if (tls) {
+    struct timeval tv = {10, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char sink[4096];
+    while (read(fd, sink, sizeof sink) > 0) {
+    }
+  }
+  close(fd);
+}
+
 static void run_stream(struct worker *w) {
   int fd = connect_stream();
 #ifdef HAVE_TLS
@@ -242,14 +264,13 @@ static void run_stream(struct worker *w) {
     }
     w->sent += n;
   }
+  shutdown_stream(fd,
 #ifdef HAVE_TLS
-  if (ssl) {
-    SSL_shutdown(ssl);
-    SSL_free(ssl);
-  }
+                  ssl
+#else
+                  NULL
 #endif
-  shutdown(fd, SHUT_WR);
-  close(fd);
+  );
   free(buf);
 }
 
