@@ -1,0 +1,218 @@
+// Wiring: database → route source → route manager → router → inputs, and the
+// HTTP server beside them. Start order makes the router able to route before
+// any input accepts a byte; shutdown runs the other way round: stop taking
+// input, then flush every drain within the grace period, then close storage.
+import path from 'node:path';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
+import './drains';
+import { startHousekeeping, stopHousekeeping } from './drains/housekeeping';
+import { maskUrl, validateEndpoint } from './drains/url';
+import { healthRoutes } from './http/health';
+import drainsApi from './http/drains-api';
+import { Intake } from './inputs/intake';
+import { StreamListener } from './inputs/stream-listener';
+import { TlsContext } from './inputs/tls-context';
+import { UdpInput } from './inputs/udp-input';
+import { EnvoyInput } from './inputs/envoy';
+import { Router } from './router/router';
+import { FileRouteSource } from './routes/file-source';
+import { DbRouteSource } from './routes/postgres-source';
+import { RouteManager } from './routes/route-manager';
+import type { RouteSource } from './routes/route-source';
+import { openDb, type Db } from './store/db';
+import { migrate } from './store/migrate';
+
+export interface AppOptions {
+  logger?: Logger;
+  /** Routes from code instead of ROUTES_FILE or the database (tests, embedding). */
+  routeSource?: RouteSource;
+}
+
+export class App {
+  readonly log: Logger;
+  readonly router = new Router();
+  readonly http: FastifyInstance;
+  db: Db | null = null;
+  routes!: RouteManager;
+  private source!: RouteSource;
+  private tcp: StreamListener | null = null;
+  private tls: StreamListener | null = null;
+  private tlsContext: TlsContext | null = null;
+  private udp: UdpInput | null = null;
+  private envoy: EnvoyInput | null = null;
+  private migrated = false;
+  private migrateTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(
+    readonly config: Config,
+    private readonly opts: AppOptions = {},
+  ) {
+    this.log = opts.logger ?? pino({ level: config.logLevel, base: { service: 'switchyard' } });
+    this.http = Fastify({
+      loggerInstance: this.log.child({ component: 'http' }) as FastifyBaseLogger, bodyLimit: config.http.bodyLimit,
+      // No line per request: ingest runs at thousands of requests a second.
+      logController: new LogController({ disableRequestLogging: true }),
+    });
+  }
+
+  /** Bound ports (useful when configured as 0). */
+  get ports(): { http: number; tcp: number; udp: number; tls: number; envoy: number } {
+    const a = this.http.server.address();
+    return {
+      http: a !== null && typeof a === 'object' ? a.port : 0,
+      tcp: this.tcp?.port ?? 0,
+      udp: this.udp?.port ?? 0,
+      tls: this.tls?.port ?? 0,
+      envoy: this.envoy?.port ?? 0,
+    };
+  }
+
+  async start(): Promise<void> {
+    const c = this.config;
+    startHousekeeping();
+    this.source = this.opts.routeSource ?? (await this.openRouteSource());
+    this.routes = new RouteManager({
+      router: this.router,
+      source: this.source,
+      ctx: {
+        logger: this.log.child({ component: 'drain' }),
+        buffer: { policy: c.drain.policy, bytes: c.drain.bufferBytes, messages: c.drain.bufferMessages, graceMs: c.drain.graceMs },
+        connectTimeoutMs: c.drain.connectTimeoutMs,
+        writeTimeoutMs: c.drain.writeTimeoutMs,
+        services: {},
+      },
+      logger: this.log.child({ component: 'routes' }),
+      drainCloseGraceMs: c.shutdownGraceMs,
+    });
+    await this.routes.start();
+    await this.startInputs();
+    await this.startHttp();
+  }
+
+  private async openRouteSource(): Promise<RouteSource> {
+    const c = this.config;
+    if (c.routesFile) return new FileRouteSource({ path: c.routesFile, logger: this.log.child({ component: 'routes' }) });
+    this.db = await openDb({ url: c.databaseUrl ?? undefined, dataDir: c.dataDir, logger: this.log.child({ component: 'db' }) });
+    await this.migrateUntilDone();
+    return new DbRouteSource({ db: this.db, dataDir: c.dataDir, logger: this.log.child({ component: 'routes' }), resyncIntervalMs: c.routesResyncMs });
+  }
+
+  /** A database that is down at start must not stop the inputs: migrations retry in the background. */
+  private async migrateUntilDone(attempt = 0): Promise<void> {
+    try {
+      const { applied } = await migrate(this.db!);
+      this.migrated = true;
+      if (applied.length > 0) this.log.info({ applied }, 'database migrations applied');
+    } catch (err) {
+      const delay = Math.min(30_000, 500 * 2 ** attempt);
+      this.log.error({ err: (err as Error).message, retryInMs: delay }, `cannot migrate ${this.db!.description}; routing with the last known-good routes meanwhile`);
+      this.migrateTimer = setTimeout(() => void this.migrateUntilDone(attempt + 1), delay);
+      this.migrateTimer.unref();
+    }
+  }
+
+  private async startInputs(): Promise<void> {
+    const c = this.config;
+    const intake = (): Intake =>
+      new Intake(this.router, { tzOffsetMinutes: c.tzOffsetMinutes, fallbackHostname: c.hostnameFallback, maxMessageBytes: c.maxMessageBytes });
+    const log = this.log.child({ component: 'input' });
+    const stream = { host: c.bindAddress, maxConnections: c.maxConnections, idleTimeoutMs: c.idleTimeoutMs, handshakeTimeoutMs: c.handshakeTimeoutMs };
+    if (c.inputs.tcp) {
+      this.tcp = new StreamListener({ ...stream, name: 'tcp', port: c.ports.tcp, proxyProtocol: c.tcpProxyProtocol }, intake(), log);
+      await this.tcp.start();
+    }
+    if (c.inputs.tls && c.tls) {
+      const ctx = new TlsContext(c.tls, log);
+      ctx.watch();
+      this.tlsContext = ctx;
+      this.tls = new StreamListener(
+        { ...stream, name: 'tls', port: c.ports.tls, proxyProtocol: c.tls.proxyProtocol, tls: { context: () => ctx.get(), requireClientCert: c.tls.clientAuth } },
+        intake(),
+        log,
+      );
+      await this.tls.start();
+    }
+    if (c.inputs.udp) {
+      this.udp = new UdpInput({ host: c.bindAddress, port: c.ports.udp, receiveBufferBytes: c.udpReceiveBufferBytes }, intake(), log);
+      await this.udp.start();
+    }
+    if (c.inputs.envoy) {
+      const e = c.envoy;
+      this.envoy = new EnvoyInput(
+        {
+          host: c.bindAddress,
+          port: c.ports.envoy,
+          appName: e.appName,
+          akkeris: e.akkeris,
+          maxStreamAgeMs: e.maxStreamAgeMs,
+          maxReceiveMessageBytes: e.maxMessageBytes,
+          tls: e.tls ? { cert: e.tls.cert, key: e.tls.key, ca: e.tls.ca || undefined, requireClientCert: !!e.tls.ca } : undefined,
+        },
+        this.router,
+        this.log.child({ component: 'envoy' }),
+      );
+      await this.envoy.start();
+    }
+  }
+
+  private async startHttp(): Promise<void> {
+    const c = this.config;
+    await this.http.register(healthRoutes, { readiness: { notReady: () => this.notReady() } });
+    if (this.db) {
+      await this.http.register(drainsApi, { db: this.db, token: c.apiToken ?? undefined, validateEndpoint, maskEndpoint: maskUrl });
+    }
+    await this.http.listen({ port: c.ports.http, host: c.bindAddress });
+  }
+
+  notReady(): string[] {
+    const missing: string[] = [];
+    if (this.stopped) missing.push('shutting down');
+    if (!this.routes?.ready) missing.push('no routes loaded yet (database unreachable and no last known-good copy)');
+    if (this.db && !this.migrated) missing.push(`database ${this.db.description} not migrated yet`);
+    if (this.db && !this.source.ready) missing.push(`route source not connected to ${this.db.description}`);
+    return missing;
+  }
+
+  /** SIGHUP: re-read certificates and the routes file. */
+  reload(): void {
+    this.tlsContext?.reload();
+    if (this.source instanceof FileRouteSource) this.source.reload();
+  }
+
+  /**
+   * Graceful: stop accepting and reading, then flush drains for up to
+   * SHUTDOWN_GRACE, then close storage. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.migrateTimer) clearTimeout(this.migrateTimer);
+    this.tlsContext?.close();
+    await Promise.all([this.tcp?.close(), this.tls?.close(), this.udp?.close(), this.envoy?.close()]);
+    await this.http.close();
+    await this.routes?.close(this.config.shutdownGraceMs);
+    this.router.close();
+    await this.db?.close();
+    stopHousekeeping();
+  }
+
+  /** Now: drops queued messages and closes everything. */
+  destroy(): void {
+    this.stopped = true;
+    this.tcp?.destroy();
+    this.tls?.destroy();
+    this.udp?.destroy();
+    this.envoy?.destroy();
+    this.routes?.destroy();
+    void this.http.close();
+    stopHousekeeping();
+  }
+
+  /** Where embedded data lives, for the start-up line. */
+  get dataDir(): string {
+    return path.resolve(this.config.dataDir);
+  }
+}

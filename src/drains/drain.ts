@@ -1,0 +1,317 @@
+// The part every drain shares: its bounded ring, the overflow policy, the
+// bookkeeping behind its metrics, and the close/destroy lifecycle. A drain
+// kind (syslog stream, UDP, HTTP, ...) adds how a message is laid out in the
+// ring (`recordLength`/`writeRecord`) and how records leave it (`flush`).
+//
+// Overflow, per drain:
+//   backpressure (default): above the high-water mark the stream inputs that
+//     feed the drain are asked to pause (TCP flow control does the rest). If
+//     it stays above the mark for `graceMs`, the drain is cut loose: it stops
+//     pausing anyone and drops its oldest records, counted. It is re-armed only
+//     after it has drained below the low-water mark and `rearmMs` has passed,
+//     so a chronically slow drain cannot stall its siblings again and again.
+//   block: always pause, never drop (a full ring refuses new messages; the
+//     stream input holds them). Inputs that cannot wait (UDP, gRPC) drop and count.
+//   drop: never pause; drop the oldest at once (logplex's behaviour).
+// After dropping, once the drain is back under the low-water mark, it emits one
+// logplex-style L10 notice into its own stream.
+import type { Logger } from 'pino';
+import { ByteRing } from '../router/byte-ring';
+import { ACCEPTED, PAUSE } from '../router/verdict';
+import { trackDrain, untrackDrain } from '../telemetry/drain-metrics';
+import { scheduleFlush } from './flush-scheduler';
+
+export type OverflowPolicy = 'backpressure' | 'block' | 'drop';
+
+export interface BufferOptions {
+  policy: OverflowPolicy;
+  /** Ring capacity in bytes (payload + 4 bytes per record). */
+  bytes: number;
+  /** Ring capacity in messages. */
+  messages: number;
+  /** How long a full drain may pause its inputs before it is cut loose (backpressure policy). */
+  graceMs: number;
+}
+
+/** A stream input connection that pauses when a drain is full and is resumed by it. */
+export interface Feeder {
+  resumeFeed(): void;
+}
+
+export type DropReason = 'overflow' | 'full' | 'rejected' | 'retries_exhausted' | 'shutdown' | 'oversize';
+
+export interface DrainStats {
+  delivered: number;
+  deliveredBytes: number;
+  retried: number;
+  errors: number;
+  dropped: Record<DropReason, number>;
+}
+
+const HIGH_WATER = 0.8;
+const LOW_WATER = 0.5;
+
+export abstract class Drain {
+  /** The endpoint URL as configured (may hold credentials: never log it). */
+  readonly url: string;
+  /** Safe name for logs and metric labels: `?name=` or the URL without credentials and query. */
+  readonly label: string;
+  readonly kind: string;
+  readonly ring: ByteRing;
+  readonly stats: DrainStats = {
+    delivered: 0,
+    deliveredBytes: 0,
+    retried: 0,
+    errors: 0,
+    dropped: { overflow: 0, full: 0, rejected: 0, retries_exhausted: 0, shutdown: 0, oversize: 0 },
+  };
+  /** Messages handed to the transport and not yet confirmed (counted as queued). */
+  inflight = 0;
+  /** For the connection-state gauge; stream drains keep it current. */
+  connected = false;
+  /** L10 notices this drain put into its own stream (they are delivered like messages). */
+  notices = 0;
+  /** Set by the flush scheduler. */
+  flushQueued = false;
+
+  protected readonly log: Logger;
+  protected closing = false;
+  protected destroyed = false;
+  private readonly policy: OverflowPolicy;
+  private readonly graceMs: number;
+  private readonly rearmMs: number;
+  private readonly hwBytes: number;
+  private readonly hwCount: number;
+  private readonly lwBytes: number;
+  private readonly lwCount: number;
+  private waiters: Set<Feeder> | null = null;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private cutLooseAt = 0;
+  private dropsInEpisode = 0;
+  private episodeStart = 0;
+
+  constructor(opts: { url: string; label: string; kind: string; buffer: BufferOptions; logger: Logger }) {
+    this.url = opts.url;
+    this.label = opts.label;
+    this.kind = opts.kind;
+    this.policy = opts.buffer.policy;
+    this.graceMs = opts.buffer.graceMs;
+    this.rearmMs = Math.max(10 * opts.buffer.graceMs, 10_000);
+    this.ring = new ByteRing(opts.buffer.bytes, opts.buffer.messages);
+    this.hwBytes = Math.floor(opts.buffer.bytes * HIGH_WATER);
+    this.hwCount = Math.floor(opts.buffer.messages * HIGH_WATER);
+    this.lwBytes = Math.floor(opts.buffer.bytes * LOW_WATER);
+    this.lwCount = Math.floor(opts.buffer.messages * LOW_WATER);
+    this.log = opts.logger.child({ drain: this.label });
+    trackDrain(this);
+  }
+
+  /** Bytes a message of `n` bytes takes in the ring (framing included). */
+  protected abstract recordLength(n: number): number;
+  /** Writes the record for `src[start:end]` at `dst[at:at+recordLength(end-start)]`. */
+  protected abstract writeRecord(dst: Buffer, at: number, src: Buffer, start: number, end: number): void;
+  /** Moves queued records towards the destination; called from the flush scheduler. */
+  abstract flush(): void;
+  /** Opens connections etc. Called once, after construction. */
+  abstract start(): void;
+  /** Releases the transport; called by close() after the ring is drained, and by destroy(). */
+  protected abstract closeTransport(): void;
+
+  /**
+   * Hot path, before any drain of a message's targets takes it: would this
+   * drain refuse it? A feeder that is refused is remembered and resumed later.
+   */
+  wouldRefuse(n: number, feeder: Feeder | null): boolean {
+    if (this.policy === 'drop' || this.cutLooseAt !== 0) return false;
+    if (this.ring.fits(this.recordLength(n))) return false;
+    if (this.policy === 'block') {
+      if (feeder !== null) this.addWaiter(feeder);
+      return true;
+    }
+    // backpressure, within the grace period: only stream inputs can wait.
+    if (feeder === null) return false;
+    this.addWaiter(feeder);
+    this.enterPressure();
+    return true;
+  }
+
+  /** Hot path: queue one message. Returns PAUSE if the feeder should stop reading. */
+  push(src: Buffer, start: number, end: number, feeder: Feeder | null): number {
+    const len = this.recordLength(end - start);
+    let at = this.ring.alloc(len);
+    if (at < 0) at = this.makeRoom(len);
+    if (at < 0) return ACCEPTED; // larger than the whole ring: counted in makeRoom
+    this.writeRecord(this.ring.buf, at, src, start, end);
+    if (!this.flushQueued) scheduleFlush(this);
+    if (this.policy !== 'drop' && this.cutLooseAt === 0 && this.aboveHighWater()) {
+      this.enterPressure();
+      if (feeder !== null) {
+        this.addWaiter(feeder);
+        return PAUSE;
+      }
+    }
+    return ACCEPTED;
+  }
+
+  /** Counts a message that was refused (block policy, full) and that the input could not hold. */
+  countRefused(): void {
+    this.stats.dropped.full++;
+    this.noteDrop(1);
+  }
+
+  /** Queued messages, including those handed to the transport but unconfirmed. */
+  get queued(): number {
+    return this.ring.count + this.inflight;
+  }
+
+  /**
+   * Takes the oldest records out of the ring for delivery (see ByteRing.shiftInto)
+   * and lets paused inputs go once the ring is back under its low-water mark.
+   */
+  protected takeInto(out: Buffer, maxCount: number, ends: Uint32Array | null): number {
+    const n = this.ring.shiftInto(out, maxCount, ends);
+    if (n > 0 && !this.aboveLowWater()) this.belowLowWater();
+    return n;
+  }
+
+  protected countDelivered(count: number, bytes: number): void {
+    this.stats.delivered += count;
+    this.stats.deliveredBytes += bytes;
+  }
+
+  protected countDropped(reason: DropReason, count: number): void {
+    this.stats.dropped[reason] += count;
+    this.noteDrop(count);
+  }
+
+  /**
+   * Graceful: the router has already stopped sending here. Waits for the ring
+   * and the in-flight messages to be delivered, up to `graceMs`; what is left
+   * is counted as dropped (reason shutdown). Idempotent.
+   */
+  async close(graceMs: number): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.releaseWaiters();
+    const deadline = Date.now() + graceMs;
+    this.flush();
+    while (this.queued > 0 && !this.destroyed && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.flush();
+    }
+    const left = this.queued;
+    if (left > 0) {
+      this.log.warn({ messages: left }, 'drain closed with messages still queued after the shutdown grace period; they are dropped');
+      this.stats.dropped.shutdown += left;
+      while (this.ring.dropOldest() >= 0);
+      this.inflight = 0;
+    }
+    this.destroy();
+  }
+
+  /** Now: drops what is queued (uncounted beyond shutdown drops) and releases everything. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.closing = true;
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.releaseWaiters();
+    this.closeTransport();
+    untrackDrain(this);
+  }
+
+  /** Called periodically: gives an idle ring's memory back. */
+  housekeep(): void {
+    if (this.ring.count === 0) this.ring.trim();
+  }
+
+  private aboveHighWater(): boolean {
+    return this.ring.bytes > this.hwBytes || this.ring.count > this.hwCount;
+  }
+
+  private aboveLowWater(): boolean {
+    return this.ring.bytes > this.lwBytes || this.ring.count > this.lwCount;
+  }
+
+  /** Drops oldest records until `len` fits. Returns the offset, or -1 (message larger than the ring). */
+  private makeRoom(len: number): number {
+    if (!this.ring.canEverHold(len)) {
+      this.countDropped('oversize', 1);
+      return -1;
+    }
+    let dropped = 0;
+    let at = -1;
+    while (at < 0) {
+      if (this.ring.dropOldest() < 0) break;
+      dropped++;
+      at = this.ring.alloc(len);
+    }
+    if (dropped > 0) this.countDropped('overflow', dropped);
+    return at;
+  }
+
+  private addWaiter(feeder: Feeder): void {
+    if (this.waiters === null) this.waiters = new Set();
+    this.waiters.add(feeder);
+  }
+
+  private enterPressure(): void {
+    if (this.graceTimer !== null || this.policy !== 'backpressure') return;
+    this.graceTimer = setTimeout(() => this.cutLoose(), this.graceMs);
+    this.graceTimer.unref();
+  }
+
+  private cutLoose(): void {
+    this.graceTimer = null;
+    // Anyone still paused has waited the whole grace period: let them go.
+    const waiting = this.waiters !== null && this.waiters.size > 0;
+    if (!waiting && !this.aboveHighWater()) return;
+    this.cutLooseAt = Date.now();
+    this.log.warn(
+      { graceMs: this.graceMs, queued: this.ring.count },
+      'drain stayed full past the grace period; it no longer slows its inputs and drops its oldest messages until it catches up',
+    );
+    this.releaseWaiters();
+  }
+
+  private belowLowWater(): void {
+    if (this.graceTimer !== null) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = null;
+    }
+    this.releaseWaiters();
+    if (this.dropsInEpisode > 0) this.emitOverflowNotice();
+    if (this.cutLooseAt !== 0 && Date.now() - this.cutLooseAt >= this.rearmMs) this.cutLooseAt = 0;
+  }
+
+  private releaseWaiters(): void {
+    const w = this.waiters;
+    if (w === null || w.size === 0) return;
+    this.waiters = null;
+    for (const f of w) f.resumeFeed();
+  }
+
+  private noteDrop(count: number): void {
+    if (this.dropsInEpisode === 0) this.episodeStart = Date.now();
+    this.dropsInEpisode += count;
+  }
+
+  /** One logplex-style L10 notice into the drain's own stream, once it has room again. */
+  private emitOverflowNotice(): void {
+    const n = this.dropsInEpisode;
+    this.dropsInEpisode = 0;
+    if (this.closing) return;
+    const now = new Date().toISOString();
+    const since = new Date(this.episodeStart).toISOString();
+    const line = Buffer.from(
+      `<172>1 ${now} switchyard switchyard - L10 - Error L10 (output buffer overflow): ${n} messages dropped since ${since}.`,
+    );
+    const len = this.recordLength(line.length);
+    const at = this.ring.alloc(len);
+    if (at >= 0) {
+      this.writeRecord(this.ring.buf, at, line, 0, line.length);
+      this.notices++;
+      if (!this.flushQueued) scheduleFlush(this);
+    }
+  }
+}

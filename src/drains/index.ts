@@ -1,0 +1,17 @@
+// Every drain kind the router knows, registered by scheme. Importing this
+// module is what makes parseDrainUrl() understand them.
+import { registerDrainKind } from './url';
+import { parseSyslogUrl, syslogParams, type SyslogDrainOptions } from './syslog/config';
+import { SyslogStreamDrain } from './syslog/stream-drain';
+import { SyslogUdpDrain } from './syslog/udp-drain';
+
+registerDrainKind({
+  kind: 'syslog',
+  schemes: ['syslog', 'syslog+udp', 'syslog+tcp', 'syslog+tls'],
+  params: syslogParams,
+  parse: parseSyslogUrl,
+  create: (spec, ctx) =>
+    (spec.options as SyslogDrainOptions).transport === 'udp' ? new SyslogUdpDrain(spec, ctx) : new SyslogStreamDrain(spec, ctx),
+});
+
+export { parseDrainUrl, validateEndpoint, maskUrl, createDrain } from './url';

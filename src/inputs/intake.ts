@@ -1,0 +1,87 @@
+// From one syslog message, as any input received it, to the router.
+//
+// RFC 5424 messages go through as the bytes that came in. RFC 3164 lines are
+// rewritten as RFC 5424 once here, so every drain gets one format. A message
+// without a hostname (nil '-' or a 3164 line without one) gets the fallback
+// (the sender's address by default) written in, so it can be routed and the
+// drain sees who sent it. The scratch buffer is shared: the router copies the
+// bytes into each drain's ring before route() returns.
+import type { Feeder } from '../drains/drain';
+import type { Router } from '../router/router';
+import { convert3164To5424, replaceNilHost5424 } from '../syslog/encode';
+import { FORMAT_3164, newHeaderScan, scanHeader } from '../syslog/header';
+import type { InputStats } from '../telemetry/input-metrics';
+import { REFUSED } from '../router/verdict';
+
+export const PARSE_ERROR = -1;
+
+export interface IntakeOptions {
+  /** Offset applied to RFC 3164 timestamps that carry no zone, in minutes east of UTC. */
+  tzOffsetMinutes: number;
+  /** A fixed fallback hostname, or null to use the sender's address. */
+  fallbackHostname: string | null;
+  maxMessageBytes: number;
+}
+
+export class Intake {
+  private readonly scan = newHeaderScan();
+  private scratch: Buffer;
+  private readonly convertOpts: { now: Date; tzOffsetMinutes: number };
+  private readonly fixedFallback: Buffer | null;
+
+  constructor(
+    readonly router: Router,
+    readonly opts: IntakeOptions,
+  ) {
+    // RFC 3164 → 5424 adds a version, a full timestamp and nil fields; twice
+    // the input size (plus room for a long fallback host) always fits.
+    this.scratch = Buffer.allocUnsafe(2 * opts.maxMessageBytes + 1024);
+    this.convertOpts = { now: new Date(), tzOffsetMinutes: opts.tzOffsetMinutes };
+    this.fixedFallback = opts.fallbackHostname === null ? null : Buffer.from(opts.fallbackHostname);
+  }
+
+  /** The fallback hostname for a sender, computed once per connection or datagram source. */
+  fallbackFor(address: string | undefined): Buffer {
+    return this.fixedFallback ?? Buffer.from(address || 'unknown');
+  }
+
+  /** Call once per read chunk or request: the clock RFC 3164 year inference compares against. */
+  tick(now: Date): void {
+    this.convertOpts.now = now;
+  }
+
+  /**
+   * Routes `buf[start:end]`. Returns the router's verdict, or PARSE_ERROR when
+   * the message has no valid PRI (counted, dropped).
+   */
+  take(buf: Buffer, start: number, end: number, fallback: Buffer, feeder: Feeder | null, stats: InputStats): number {
+    const scan = this.scan;
+    stats.messages++;
+    if (!scanHeader(buf, start, end, scan)) {
+      stats.parseErrors++;
+      return PARSE_ERROR;
+    }
+    if (scan.format === FORMAT_3164) {
+      const len = convert3164To5424(buf, start, end, this.scratch, this.convertOpts, fallback);
+      return this.routeRewritten(len, feeder, stats);
+    }
+    if (scan.hostStart === scan.hostEnd) {
+      const len = replaceNilHost5424(buf, start, end, fallback, this.scratch);
+      return this.routeRewritten(len, feeder, stats);
+    }
+    const v = this.router.route(buf, start, end, scan.hostStart, scan.hostEnd, feeder);
+    if (v === REFUSED && feeder === null) stats.dropped++;
+    return v;
+  }
+
+  private routeRewritten(len: number, feeder: Feeder | null, stats: InputStats): number {
+    const scan = this.scan;
+    if (!scanHeader(this.scratch, 0, len, scan)) {
+      stats.parseErrors++;
+      return PARSE_ERROR;
+    }
+    const v = this.router.route(this.scratch, 0, len, scan.hostStart, scan.hostEnd, feeder);
+    if (v === REFUSED && feeder === null) stats.dropped++;
+    return v;
+  }
+}

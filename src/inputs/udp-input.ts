@@ -1,0 +1,89 @@
+// syslog over UDP: one message per datagram (up to 64 KiB). UDP cannot push
+// back, so when a drain is full the message is dropped there and counted.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from 'pino';
+import { inputStats, type InputStats } from '../telemetry/input-metrics';
+import type { Intake } from './intake';
+
+export interface UdpInputOptions {
+  host: string;
+  port: number;
+  /** Kernel receive buffer to ask for, so bursts are absorbed while the loop is busy. */
+  receiveBufferBytes: number;
+}
+
+export class UdpInput {
+  private socket: dgram.Socket | null = null;
+  private readonly stats: InputStats;
+  // Datagrams come from many senders: cache their fallback hostnames a little.
+  private readonly fallbacks = new Map<string, Buffer>();
+
+  constructor(
+    private readonly opts: UdpInputOptions,
+    private readonly intake: Intake,
+    private readonly log: Logger,
+  ) {
+    this.stats = inputStats('udp');
+  }
+
+  get port(): number {
+    return this.socket?.address().port ?? 0;
+  }
+
+  start(): Promise<void> {
+    const type = net.isIPv6(this.opts.host) ? 'udp6' : 'udp4';
+    const s = dgram.createSocket({ type, reuseAddr: false });
+    this.socket = s;
+    s.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address));
+    s.on('error', (err) => this.log.error({ err }, 'syslog UDP input error'));
+    return new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.bind(this.opts.port, this.opts.host, () => {
+        s.off('error', reject);
+        try {
+          s.setRecvBufferSize(this.opts.receiveBufferBytes);
+        } catch {
+          // the kernel caps it (net.core.rmem_max); the default still works
+        }
+        resolve();
+      });
+    });
+  }
+
+  private onMessage(msg: Buffer, address: string): void {
+    this.stats.bytes += msg.length;
+    let end = msg.length;
+    // Some senders terminate datagrams with LF (or NUL); it is not part of the message.
+    while (end > 0 && (msg[end - 1] === 10 || msg[end - 1] === 0 || msg[end - 1] === 13)) end--;
+    if (end === 0) return;
+    if (end > this.intake.opts.maxMessageBytes) {
+      // Same rule as an LF-framed stream: truncate, count, still deliver.
+      this.stats.oversize++;
+      end = this.intake.opts.maxMessageBytes;
+    }
+    let fb = this.fallbacks.get(address);
+    if (fb === undefined) {
+      if (this.fallbacks.size > 4096) this.fallbacks.clear();
+      fb = this.intake.fallbackFor(address);
+      this.fallbacks.set(address, fb);
+    }
+    this.intake.tick(new Date());
+    this.intake.take(msg, 0, end, fb, null, this.stats);
+  }
+
+  async close(): Promise<void> {
+    const s = this.socket;
+    this.socket = null;
+    if (s !== null) await new Promise<void>((r) => s.close(() => r()));
+  }
+
+  destroy(): void {
+    try {
+      this.socket?.close();
+    } catch {
+      // already closed
+    }
+    this.socket = null;
+  }
+}

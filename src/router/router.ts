@@ -1,0 +1,104 @@
+// The router: one message in, a copy queued on every drain its hostname maps
+// to. It holds one reference to the current route table, which the route
+// manager replaces whole on every change.
+import { Counter } from 'prom-client';
+import type { Drain, Feeder } from '../drains/drain';
+import { registry } from '../telemetry/metrics';
+import { RouteTable } from './route-table';
+import { ACCEPTED, PAUSE, REFUSED, UNROUTED } from './verdict';
+
+const unroutedTotal = new Counter({
+  name: 'switchyard_messages_unrouted_total',
+  help: 'Messages whose hostname had no route.',
+  registers: [registry],
+  collect() {
+    // Counted in a plain number on the hot path; published at scrape time.
+    this.reset();
+    for (const r of routers) this.inc(r.unrouted);
+  },
+});
+void unroutedTotal;
+
+const routers = new Set<Router>();
+
+export class Router {
+  private table: RouteTable<Drain> = new RouteTable(new Map());
+  unrouted = 0;
+  private readonly nameBuf = Buffer.allocUnsafe(1024);
+
+  constructor() {
+    routers.add(this);
+  }
+
+  /** Swaps in a new table; lookups in progress finish on the old one. */
+  setTable(t: RouteTable<Drain>): void {
+    this.table = t;
+  }
+
+  get routes(): RouteTable<Drain> {
+    return this.table;
+  }
+
+  /**
+   * Hot path. `buf[start:end]` is one RFC 5424 message; the routing hostname is
+   * `buf[hostStart:hostEnd]`. With a feeder (a stream connection), a full drain
+   * can ask it to pause (PAUSE) or refuse the message (REFUSED: nothing was
+   * queued anywhere, hold it and try again once resumed). Without one, a
+   * refused message is counted as dropped by the full drain.
+   */
+  route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null): number {
+    const drains = this.table.lookup(buf, hostStart, hostEnd);
+    if (drains === undefined) {
+      this.unrouted++;
+      return UNROUTED;
+    }
+    return this.deliver(drains, buf, start, end, feeder);
+  }
+
+  /**
+   * Without queueing anything: would a message of `len` bytes for this hostname
+   * be refused (a `block` drain is full)? Lets the HTTP input accept a whole
+   * body or none of it.
+   */
+  wouldRefuse(buf: Buffer, hostStart: number, hostEnd: number, len: number): boolean {
+    const drains = this.table.lookup(buf, hostStart, hostEnd);
+    if (drains === undefined) return false;
+    for (let i = 0; i < drains.length; i++) if (drains[i].wouldRefuse(len, null)) return true;
+    return false;
+  }
+
+  private deliver(drains: Drain[], buf: Buffer, start: number, end: number, feeder: Feeder | null): number {
+    const n = end - start;
+    for (let i = 0; i < drains.length; i++) {
+      const d = drains[i];
+      if (d.wouldRefuse(n, feeder)) {
+        if (feeder === null) d.countRefused();
+        return REFUSED;
+      }
+    }
+    let verdict = ACCEPTED;
+    for (let i = 0; i < drains.length; i++) {
+      if (drains[i].push(buf, start, end, feeder) === PAUSE) verdict = PAUSE;
+    }
+    return verdict;
+  }
+
+  /** Off the hot path (events, Envoy, HTTP): route a whole RFC 5424 message by a hostname string. */
+  routeMessage(hostname: string, message: Buffer): number {
+    const n = this.nameBuf.write(hostname, 0, 'utf8');
+    if (n >= this.nameBuf.length) {
+      this.unrouted++;
+      return UNROUTED;
+    }
+    const drains = this.table.lookup(this.nameBuf, 0, n);
+    if (drains === undefined) {
+      this.unrouted++;
+      return UNROUTED;
+    }
+    return this.deliver(drains, message, 0, message.length, null);
+  }
+
+  close(): void {
+    routers.delete(this);
+  }
+}
