@@ -118,7 +118,10 @@ export class EnvoyInput {
       s.timer.unref();
     }
     call.on('data', (m: StreamAccessLogsMessage) => this.onMessage(s, m));
-    call.on('end', () => this.finish(s, 'client_end'));
+    // A client that cancels (or whose connection drops) also ends the readable
+    // side, just before grpc-js reports the cancel: decide on the next turn,
+    // so only a half-close with the call still alive counts as a clean end.
+    call.on('end', () => setImmediate(() => this.finish(s, call.cancelled ? 'cancelled' : 'client_end')));
     call.on('cancelled', () => this.finish(s, 'cancelled'));
     call.on('error', (err: Error) => {
       if (!s.done) this.logger.warn({ err: err.message }, 'Envoy access-log stream failed; Envoy will open a new one');
