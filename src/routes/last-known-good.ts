@@ -30,13 +30,26 @@ export function parseLastKnownGood(text: string): RouteRow[] | null {
   return out;
 }
 
-export function serializeLastKnownGood(rows: ReadonlyArray<RouteRow>, savedAt: Date): string {
-  // Only the three fields: rows may be driver objects with more on them.
-  return JSON.stringify({
-    version: FORMAT_VERSION,
-    savedAt: savedAt.toISOString(),
-    rows: rows.map((r) => ({ id: r.id, hostname: r.hostname, endpoint: r.endpoint })),
-  });
+const CHUNK_ROWS = 2_000;
+
+/**
+ * The file's content in chunks of rows, so writing 100,000 routes never
+ * blocks the event loop for one long JSON.stringify (routing continues
+ * between chunks). Joined, the chunks are one JSON document.
+ */
+export function* serializeLastKnownGood(rows: ReadonlyArray<RouteRow>, savedAt: Date): Generator<string> {
+  yield `{"version":${FORMAT_VERSION},"savedAt":${JSON.stringify(savedAt.toISOString())},"rows":[`;
+  for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+    const end = Math.min(rows.length, start + CHUNK_ROWS);
+    const parts: string[] = [];
+    // Only the three fields: rows may be driver objects with more on them.
+    for (let i = start; i < end; i++) {
+      const r = rows[i]!;
+      parts.push(JSON.stringify({ id: r.id, hostname: r.hostname, endpoint: r.endpoint }));
+    }
+    yield (start === 0 ? '' : ',') + parts.join(',');
+  }
+  yield ']}';
 }
 
 /**
@@ -92,9 +105,12 @@ export class LastKnownGoodFile {
 
   private async drain(): Promise<void> {
     while (this.writing !== undefined) await this.writing;
-    const rows = this.latest;
-    if (rows === undefined) return;
+    const latest = this.latest;
+    if (latest === undefined) return;
     this.latest = undefined;
+    // The caller's array may change in place while the chunks are written;
+    // the rows themselves are never mutated, so a pointer copy is a snapshot.
+    const rows = latest.slice();
     this.writing = this.write(rows).finally(() => {
       this.writing = undefined;
     });
@@ -107,7 +123,7 @@ export class LastKnownGoodFile {
       await mkdir(path.dirname(this.path), { recursive: true });
       const fh = await open(tmp, 'w', 0o600);
       try {
-        await fh.writeFile(serializeLastKnownGood(rows, new Date()));
+        for (const chunk of serializeLastKnownGood(rows, new Date())) await fh.write(chunk);
         await fh.sync();
       } finally {
         await fh.close();
