@@ -1,4 +1,4 @@
-// The scenario runner: `npm run bench [-- --scenario N[,M]] [--messages N] [--profile]`.
+// The scenario runner: `npm run bench [-- --scenario N[,M]] [--messages N] [--profile] [--no-peers]`.
 // Builds the C tools if needed, runs each scenario in turn (one failing or
 // missing feature never stops the others), prints figures as they come and a
 // Markdown table at the end, also written to bench/results/latest.md.
@@ -20,10 +20,11 @@ interface Args {
   scenarios: number[];
   messages?: number;
   profile: boolean;
+  noPeers: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { scenarios: SCENARIOS.map((s) => s.id), profile: false };
+  const a: Args = { scenarios: SCENARIOS.map((s) => s.id), profile: false, noPeers: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -34,8 +35,9 @@ function parseArgs(argv: string[]): Args {
       a.messages = Number(value);
       i++;
     } else if (flag === '--profile') a.profile = true;
+    else if (flag === '--no-peers') a.noPeers = true;
     else {
-      console.error('usage: node dist/bench/run.js [--scenario N[,M...]] [--messages N] [--profile]');
+      console.error('usage: node dist/bench/run.js [--scenario N[,M...]] [--messages N] [--profile] [--no-peers]');
       process.exit(2);
     }
   }
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   const resultsDir = join(BENCH_DIR, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const profileDir = args.profile ? join(resultsDir, `profiles-${Date.now()}`) : undefined;
-  const ctx: RunContext = { tools, messages: args.messages, profileDir, shared: new Map(), log: (l) => console.log(l) };
+  const ctx: RunContext = { tools, messages: args.messages, profileDir, noPeers: args.noPeers, shared: new Map(), log: (l) => console.log(l) };
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
   console.log(`switchyard bench on ${machine}`);
   if (!tools.tls) console.log(`TLS: ${tools.tlsMissing}`);

@@ -56,7 +56,7 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
     ctx.log(`  ceiling (loadgen → sink): ${fmtRate(c.rate)}`);
   }
 
-  for (const { peer, maxMessages } of spec.peers ?? []) {
+  for (const { peer, maxMessages } of ctx.noPeers ? [] : spec.peers ?? []) {
     const why = peer.unavailable();
     if (why) {
       result.peers.push({ name: peer.name, why });
