@@ -55,7 +55,10 @@ export class ByteRing {
 
   /** True if a payload of `n` bytes could ever fit, even in an empty ring. */
   canEverHold(n: number): boolean {
-    return n + HEADER <= this.maxBytes;
+    // Same bound as grow(): an empty ring below full size needs the wrap slack
+    // too. Without it a record in that 4-byte window passed this check, failed
+    // alloc() and was lost uncounted by Drain.makeRoom().
+    return n + HEADER + this.wrapSlack() <= this.maxBytes;
   }
 
   /**
