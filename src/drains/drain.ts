@@ -123,7 +123,11 @@ export abstract class Drain {
    */
   wouldRefuse(n: number, feeder: Feeder | null): boolean {
     if (this.policy === 'drop' || this.cutLooseAt !== 0) return false;
-    if (this.ring.fits(this.recordLength(n))) return false;
+    const len = this.recordLength(n);
+    // A message larger than the whole ring will never fit: refusing it would
+    // pause its feeder for good (block) or for the grace period; push() drops
+    // and counts it as oversize instead.
+    if (this.ring.fits(len) || !this.ring.canEverHold(len)) return false;
     if (this.policy === 'block') {
       if (feeder !== null) this.addWaiter(feeder);
       return true;
