@@ -50,11 +50,12 @@ export function newBsdScan(): BsdScan {
 
 // Month from three letters, case-insensitive, without building a string:
 // the three bytes (lower-cased) are packed into one integer key.
-const MONTH_KEYS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2));
+const MONTH_KEYS = Int32Array.from(['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'], (m) => (m.charCodeAt(0) << 16) | (m.charCodeAt(1) << 8) | m.charCodeAt(2));
 
 function monthAt(buf: Buffer, p: number): number {
   const key = ((buf[p] | 0x20) << 16) | ((buf[p + 1] | 0x20) << 8) | (buf[p + 2] | 0x20);
-  return MONTH_KEYS.indexOf(key);
+  for (let i = 0; i < 12; i++) if (MONTH_KEYS[i] === key) return i;
+  return -1;
 }
 
 function isDigit(b: number): boolean {
@@ -119,8 +120,10 @@ function scanBsdTime(buf: Buffer, p: number, end: number, s: BsdScan): number {
 }
 
 // Scans buf[start, end). Returns false when there is no valid <PRI>.
-// `zonelessOffsetMin` is used for an ISO timestamp without a zone.
-export function scanBsd(buf: Buffer, start: number, end: number, s: BsdScan, zonelessOffsetMin: number): boolean {
+// `zonelessOffsetMin` is used for an ISO timestamp without a zone. With
+// `hostOnly` (the router's scan) the TAG is not looked at and tag/pid/msg
+// offsets are left unset.
+export function scanBsd(buf: Buffer, start: number, end: number, s: BsdScan, zonelessOffsetMin: number, hostOnly = false): boolean {
   const pv = scanPri(buf, start, end);
   if (pv < 0) return false;
   s.pri = pv >>> 3;
@@ -133,8 +136,8 @@ export function scanBsd(buf: Buffer, start: number, end: number, s: BsdScan, zon
   if (first >= 0x30 && first <= 0x39) {
     // ISO 8601 / RFC 3339 token: 4 digits then '-'.
     if (p + 5 <= end && isDigit(buf[p + 1]) && isDigit(buf[p + 2]) && isDigit(buf[p + 3]) && buf[p + 4] === 0x2d) {
-      let q = buf.indexOf(0x20, p);
-      if (q < 0 || q > end) q = end;
+      let q = p + 5;
+      while (q < end && buf[q] !== 0x20) q++;
       s.tsKind = TS_ISO;
       s.tsEnd = q;
       s.isoMs = parseRfc3339(buf, p, q, zonelessOffsetMin);
@@ -163,7 +166,7 @@ export function scanBsd(buf: Buffer, start: number, end: number, s: BsdScan, zon
     p = t;
     while (p < end && buf[p] === 0x20) p++;
   }
-  scanTag(buf, p, end, s);
+  if (!hostOnly) scanTag(buf, p, end, s);
   return true;
 }
 
@@ -183,8 +186,9 @@ function scanTag(buf: Buffer, p: number, end: number, s: BsdScan): void {
   let pidStart = q;
   let pidEnd = q;
   if (buf[q] === 0x5b) {
-    const close = buf.indexOf(0x5d, q);
-    if (close < 0 || close >= end) return;
+    let close = q + 1;
+    while (close < end && buf[close] !== 0x5d) close++;
+    if (close >= end) return;
     pidStart = q + 1;
     pidEnd = close;
     after = close + 1;
