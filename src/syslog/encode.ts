@@ -182,9 +182,13 @@ export function encode5424(f: EncodeFields): Buffer {
 const bsd = newBsdScan();
 
 function isoVerbatim(buf: Buffer, s: number, e: number): boolean {
-  // RFC 5424 allows at most 6 fraction digits (32 bytes), upper-case T and Z.
-  const last = buf[e - 1];
-  return e - s <= 32 && buf[s + 10] === 0x54 && (last === 0x5a || (last >= 0x30 && last <= 0x39));
+  // RFC 5424 allows at most 6 fraction digits (32 bytes), upper-case T and Z,
+  // and requires a zone: a zone-less time (read at tzOffsetMinutes) is
+  // rewritten in UTC instead.
+  if (e - s > 32 || buf[s + 10] !== 0x54) return false;
+  if (buf[e - 1] === 0x5a) return true;
+  const sign = buf[e - 6];
+  return (sign === 0x2b || sign === 0x2d) && buf[e - 3] === 0x3a;
 }
 
 // Converts an RFC 3164 line into RFC 5424 bytes at out[0..]; returns the

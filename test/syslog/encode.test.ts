@@ -93,6 +93,8 @@ t.test('convert3164To5424 output parses as RFC 5424 with the right fields', asyn
   t.equal(conv('<13>Nov 22 02:30:00 myapp[123]: msg').toString(), '<13>1 2026-11-22T01:30:00.000Z relay-host myapp 123 - - msg', 'no host: fallback');
   t.equal(conv('<13>Nov 22 02:30:00 myapp[123]: msg', '').toString(), '<13>1 2026-11-22T01:30:00.000Z - myapp 123 - - msg', 'no host, no fallback: nil');
   t.equal(conv('<13>2026-11-22T02:30:00.123456+01:00 rs app: hi').toString(), '<13>1 2026-11-22T02:30:00.123456+01:00 rs app - - - hi', 'RFC 3339 timestamp copied as sent');
+  t.equal(conv('<13>2026-11-22T02:30:00.5 rs app: hi').toString(), '<13>1 2026-11-22T01:30:00.500Z rs app - - - hi', 'zone-less RFC 3339: read at tzOffsetMinutes, written in UTC');
+  t.equal(conv('<13>2026-11-22t02:30:00.1234567z rs app: hi').toString(), '<13>1 2026-11-22T02:30:00.123Z rs app - - - hi', 'not RFC 5424 shaped (lower case, 7 digits): rewritten');
   t.equal(conv('<13>no timestamp at all').toString(), '<13>1 2026-11-22T03:00:00.000Z relay-host - - - - no timestamp at all', 'no timestamp: now, all MSG');
   t.equal(conv('no PRI either').toString(), '<13>1 2026-11-22T03:00:00.000Z relay-host - - - - no PRI either', 'no PRI: user.notice (RFC 3164 4.3.3)');
   t.equal(conv('<13>Nov 22 02:30:00 host app:').toString(), '<13>1 2026-11-22T01:30:00.000Z host app - - -', 'empty MSG');
