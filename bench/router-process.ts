@@ -38,6 +38,8 @@ export interface RouterProcess {
   ports: RouterPorts;
   /** Milliseconds from spawn to the first 200 from /readyz. */
   readyMs: number;
+  /** The last lines the router logged (stdout and stderr), for "why" messages. */
+  logTail(lines?: number): string;
   /** GET /metrics as text ('' when unavailable). */
   metrics(): Promise<string>;
   /** SIGTERM, wait for exit (the router flushes first); SIGKILL after graceMs. */
@@ -109,12 +111,16 @@ export async function startRouter(o: RouterOptions): Promise<RouterProcess> {
   }
   const nodeArgs = o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [];
   const started = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, ROUTER_MAIN], { env, stdio: ['ignore', 'inherit', 'pipe'] });
-  // Keep the router's complaints for the error message but don't flood the run.
+  const child = spawn(process.execPath, [...nodeArgs, ROUTER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Keep the tail of the router's logs (JSON on stdout, crashes on stderr)
+  // for error messages, without flooding the bench's own output.
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < 64 * 1024) stderr += d.toString();
-  });
+  const keep = (d: Buffer): void => {
+    stderr += d.toString();
+    if (stderr.length > 64 * 1024) stderr = stderr.slice(-32 * 1024);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
   exited.then(cleanup, cleanup);
@@ -131,6 +137,7 @@ export async function startRouter(o: RouterOptions): Promise<RouterProcess> {
     pid: child.pid!,
     ports,
     readyMs,
+    logTail: (n = 3) => lastLines(stderr, n),
     metrics: async () => {
       try {
         const r = await fetch(`http://127.0.0.1:${ports.http}/metrics`);
@@ -170,8 +177,8 @@ async function waitReady(child: ChildProcess, httpPort: number, timeoutMs: numbe
   throw new Error(`router not ready after ${timeoutMs} ms: ${lastLines(stderr())}`);
 }
 
-function lastLines(s: string): string {
-  return s.trim().split('\n').slice(-5).join(' | ') || '(no stderr)';
+function lastLines(s: string, n = 5): string {
+  return s.trim().split('\n').slice(-n).join(' | ') || '(nothing logged)';
 }
 
 /** Sum of a counter over all its label sets in Prometheus text, or undefined if absent. */

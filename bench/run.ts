@@ -3,7 +3,7 @@
 // missing feature never stops the others), prints figures as they come and a
 // Markdown table at the end, also written to bench/results/latest.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_DIR, buildTools } from './lib/c-tools';
 import { markdownTable } from './report';
@@ -67,7 +67,9 @@ async function main(): Promise<void> {
   const noRouter = routerUnavailable();
   for (const s of SCENARIOS.filter((x) => args.scenarios.includes(x.id))) {
     const messages = args.messages ?? s.defaultMessages;
-    console.log(`\nscenario ${s.id}: ${s.title} (${messages} ${s.id === 9 ? 'changes' : 'messages'})`);
+    // Generator, router and sink share the CPUs: anything else running skews the figures.
+    const load1 = loadavg()[0].toFixed(2);
+    console.log(`\nscenario ${s.id}: ${s.title} (${messages} ${s.id === 9 ? 'changes' : 'messages'}; load average ${load1})`);
     const started = Date.now();
     let r: ScenarioResult;
     try {

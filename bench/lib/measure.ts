@@ -17,6 +17,8 @@ export interface Target {
   pid?: number;
   /** Where the generator sends. */
   port: number;
+  /** Prometheus text from the target, read just before it stops. */
+  metrics?(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export interface ThroughputResult {
   cpuSeconds?: number;
   sink: SinkResult;
   loadgen: LoadgenResult;
+  /** The target's /metrics after the run, when it has one. */
+  metrics?: string;
 }
 
 export interface LatencyResult {
@@ -56,6 +60,10 @@ export interface LatencyResult {
   peakRss?: number;
 }
 
+/** A sink that got nothing this long after it started gives up: the target
+ * lacks the feature. Covers router start-up (≤ 2 s) plus the first flush. */
+const NOTHING_ARRIVED_MS = 15_000;
+
 /** How long the target may sit idle after start before the idle RSS sample. */
 const IDLE_SETTLE_MS = 1000;
 
@@ -65,7 +73,7 @@ export async function measureThroughput(tools: CTools, launch: Launch, load: Loa
     ports: load.sinkPorts ?? 1,
     expect: count * fanout,
     idleMs: 5000,
-    waitMs: 30_000,
+    waitMs: NOTHING_ARRIVED_MS,
     hostStats: load.hostStats,
   });
   let target: Target | undefined;
@@ -81,6 +89,7 @@ export async function measureThroughput(tools: CTools, launch: Launch, load: Loa
     const res = await sink.result;
     const cpu1 = target.pid ? cpuSeconds(target.pid) : undefined;
     const peakRss = target.pid ? memStats(target.pid)?.peak : undefined;
+    const metrics = await target.metrics?.();
     const span = (res.last_ns - lg.start_ns) / 1e9;
     const rate = span > 0 ? res.received / span : 0;
     return {
@@ -94,6 +103,7 @@ export async function measureThroughput(tools: CTools, launch: Launch, load: Loa
       cpuSeconds: cpu0 !== undefined && cpu1 !== undefined ? cpu1 - cpu0 : undefined,
       sink: res,
       loadgen: lg,
+      metrics,
     };
   } finally {
     await sink.stop().catch(() => undefined);
@@ -114,7 +124,7 @@ export async function measureLatency(
     ports: load.sinkPorts ?? 1,
     expect: count * fanout,
     idleMs: 3000,
-    waitMs: 30_000,
+    waitMs: NOTHING_ARRIVED_MS,
     warmup: Math.round(count * fanout * 0.1),
   });
   let target: Target | undefined;

@@ -2,7 +2,7 @@
 // Each is a FlowSpec (load, routes, which input port) run by runFlow, which
 // measures the ceiling, the peers and the router the same way.
 import { measureLatency, measureThroughput, type Launch, type Load, type Target } from '../lib/measure';
-import { startRouter, type RouterOptions, type RouterProcess } from '../router-process';
+import { metricSum, startRouter, type RouterOptions, type RouterProcess } from '../router-process';
 import type { Peer } from '../peers';
 import { emptyResult, type RunContext, type Scenario, type ScenarioResult } from './types';
 
@@ -89,7 +89,7 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
     const profileDir = ctx.profileDir && !profiled ? ctx.profileDir : undefined;
     profiled = true;
     const r = await startRouter({ ...extra, routes: spec.routes(ports), profileDir });
-    return { pid: r.pid, port: spec.input(r), stop: async () => void (await r.stop()) };
+    return { pid: r.pid, port: spec.input(r), metrics: () => r.metrics(), stop: async () => void (await r.stop()) };
   };
   try {
     await measureRouter(ctx, spec, launchRouter, messages, result);
@@ -103,7 +103,8 @@ async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Laun
   const load = spec.load;
   const t = await measureThroughput(ctx.tools, launchRouter, load, messages);
   if (t.received === 0) {
-    result.unavailable = `router delivered nothing of ${t.sent} messages (input or drain missing?)`;
+    const errs = t.loadgen.errors ? `; the generator saw ${t.loadgen.errors} errors (non-2xx or failed writes)` : '';
+    result.unavailable = `router delivered nothing of ${t.sent} messages${errs} (input or drain missing?)`;
     return;
   }
   result.rate = t.rate;
@@ -118,6 +119,17 @@ async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Laun
       `idle RSS ${fmtMb(t.idleRss)}, peak RSS ${fmtMb(t.peakRss)}, CPU ${result.cpuUsPerMsg?.toFixed(2)} µs/msg`,
   );
   if (t.sink.bad) result.notes.push(`${t.sink.bad} unframeable`);
+  if (t.metrics) {
+    // The router's own counts tell where losses happen: before it (kernel,
+    // UDP), inside it (dropped), or after it.
+    const accepted = metricSum(t.metrics, 'switchyard_input_messages_total');
+    const dropped = metricSum(t.metrics, 'switchyard_drain_messages_dropped_total') ?? 0;
+    const inDropped = metricSum(t.metrics, 'switchyard_input_dropped_total') ?? 0;
+    if (accepted !== undefined) {
+      ctx.log(`  router counted ${accepted} messages in, ${inDropped} dropped at input, ${dropped} dropped at drains`);
+      if (accepted < t.sent || dropped || inDropped) result.notes.push(`router: ${accepted} in, ${inDropped + dropped} dropped`);
+    }
+  }
 
   const latRate = t.inputRate / 2;
   const l = await measureLatency(ctx.tools, launchRouter, load, latRate, spec.latencySeconds ?? 5);

@@ -22,6 +22,16 @@ async function storeTable(c: Client): Promise<string | undefined> {
   return r.rows[0]?.relname;
 }
 
+/** The reason (or message) of the router's last JSON log line. */
+function lastReason(line: string): string {
+  try {
+    const j = JSON.parse(line);
+    return String(j.reason ?? j.msg ?? line);
+  } catch {
+    return line;
+  }
+}
+
 export const persistentStore: Scenario = {
   id: 8,
   title: 'persistent store ingest (PostgreSQL), 100 hosts → persistent://benchkey',
@@ -59,7 +69,7 @@ export const persistentStore: Scenario = {
         }
         result.peakRss = memStats(r.pid)?.peak;
         if (!table || count === 0) {
-          result.unavailable = 'no rows reached the database (persistent drain or store not there yet?)';
+          result.unavailable = `no rows reached the database; router said: ${lastReason(r.logTail(1))}`;
           return result;
         }
         result.sent = lg.sent;
