@@ -1,64 +1,61 @@
-// A bounded FIFO of byte records, stored back to back in one Buffer.
+// A bounded FIFO of byte records: payloads back to back in one Buffer, their
+// offsets and lengths in two parallel Uint32Array rings.
 //
 // Each drain owns one. Records are copied in, so a queued message never pins
 // the (much larger) socket read chunk it arrived in: the byte bound is what the
 // ring really holds in memory, not a count of references into other buffers.
-// There are no per-message objects either: a record is a 4-byte length and its
-// payload, so a million queued messages are one allocation, not a million.
+// There are no per-message objects either. Payloads of consecutive records are
+// adjacent, so a drain takes a run of them out with one copy, not one per
+// message.
 //
-//       head                      tail
-//        v                          v
-//   [....|len|payload|len|payload|..........]   count = 2
+//   data:     [ rec3 | rec4 | .......... | rec0 | rec1 | rec2 |  ]
+//                           ^tail        ^head                 ^ unused: rec3 did not
+//                                                                fit here, so it went to 0
+//   offs/lens: one slot per record, oldest at `first`, `count` of them.
 //
-//   [len|payload|...........|len|payload|WRAP.]  a record that does not fit
-//        ^tail              ^head                before the end starts at 0;
-//                                                WRAP (or < 4 spare bytes)
-//                                                tells the reader to follow.
-//
-// The buffer is allocated on the first record, doubles up to `maxBytes` as the
-// backlog needs it, and `trim()` gives the memory back once the ring is empty.
+// Both the data buffer and the slot arrays are allocated on the first record
+// and doubled as the backlog needs (data up to `maxBytes`, slots up to
+// `maxCount`); `trim()` gives the memory back once the ring is empty.
 
-const HEADER = 4;
-// No memory until the first record: a route table can hold many idle drains.
 const EMPTY = Buffer.alloc(0);
-const WRAP = 0xffffffff;
+const NO_SLOTS = new Uint32Array(0);
+const INITIAL_SLOTS = 256;
 
 export class ByteRing {
   /** The storage; replaced when the ring grows or is trimmed. Writers use it right after `alloc()`. */
-  buf: Buffer;
+  buf: Buffer = EMPTY;
   /** Records queued. */
   count = 0;
-  /** Payload bytes queued (headers not included). */
+  /** Payload bytes queued. */
   bytes = 0;
-  private head = 0;
-  private tail = 0;
+  /** Bytes moved by the last shiftInto(). */
+  lastShiftBytes = 0;
   readonly maxBytes: number;
   readonly maxCount: number;
   private readonly initialBytes: number;
+  private offs: Uint32Array = NO_SLOTS;
+  private lens: Uint32Array = NO_SLOTS;
+  private first = 0; // slot of the oldest record
+  private head = 0; // byte offset of the oldest record
+  private tail = 0; // byte offset where the next record goes
+  private wrapped = false; // live data is [head, end) + [0, tail) rather than [head, tail)
 
   constructor(maxBytes: number, maxCount: number, initialBytes = 16 * 1024) {
     this.maxBytes = Math.max(maxBytes, 64);
     this.maxCount = Math.max(maxCount, 1);
     this.initialBytes = Math.min(initialBytes, this.maxBytes);
-    this.buf = EMPTY;
   }
 
-  /** Whether a payload of `n` bytes could be queued now, growing the buffer if allowed, without dropping anything. */
+  /** Whether a payload of `n` bytes could be queued now (growing if allowed) without dropping anything. */
   fits(n: number): boolean {
     if (this.count >= this.maxCount) return false;
-    const need = n + HEADER;
-    if (this.freeContiguous(need)) return true;
-    // Growing lays records out afresh; at full size, only contiguous space
-    // counts (the wrap can waste up to one record's worth at the end).
-    return this.buf.length < this.maxBytes && this.usedBytes() + need + this.wrapSlack() <= this.maxBytes;
+    if (this.place(n, false) >= 0) return true;
+    return this.buf.length < this.maxBytes && this.bytes + n <= this.maxBytes;
   }
 
   /** True if a payload of `n` bytes could ever fit, even in an empty ring. */
   canEverHold(n: number): boolean {
-    // Same bound as grow(): an empty ring below full size needs the wrap slack
-    // too. Without it a record in that 4-byte window passed this check, failed
-    // alloc() and was lost uncounted by Drain.makeRoom().
-    return n + HEADER + this.wrapSlack() <= this.maxBytes;
+    return n <= this.maxBytes;
   }
 
   /**
@@ -68,18 +65,21 @@ export class ByteRing {
    */
   alloc(n: number): number {
     if (this.count >= this.maxCount) return -1;
-    const need = n + HEADER;
-    let at = this.place(need);
+    let at = this.place(n, true);
     if (at < 0) {
-      if (!this.grow(need)) return -1;
-      at = this.place(need);
+      if (!this.grow(n)) return -1;
+      at = this.place(n, true);
       if (at < 0) return -1;
     }
-    this.buf.writeUInt32LE(n, at);
-    this.tail = at + need;
+    if (this.count === this.offs.length) this.growSlots();
+    const slot = (this.first + this.count) % this.offs.length;
+    this.offs[slot] = at;
+    this.lens[slot] = n;
+    if (this.count === 0) this.head = at;
     this.count++;
     this.bytes += n;
-    return at + HEADER;
+    this.tail = at + n;
+    return at;
   }
 
   /** Copies `src[start:end]` in as one record. Returns false if it does not fit. */
@@ -92,127 +92,130 @@ export class ByteRing {
 
   /** Payload length of the oldest record, or -1 when empty. */
   peekLength(): number {
-    if (this.count === 0) return -1;
-    this.skipWrap();
-    return this.buf.readUInt32LE(this.head);
+    return this.count === 0 ? -1 : this.lens[this.first];
   }
 
   /** Drops the oldest record; returns its payload length (or -1 when empty). */
   dropOldest(): number {
-    const n = this.peekLength();
-    if (n < 0) return -1;
-    this.release(n);
+    if (this.count === 0) return -1;
+    const n = this.lens[this.first];
+    this.release(1, n);
     return n;
   }
 
   /**
    * Moves up to `maxCount` of the oldest records into `out`, payloads back to
-   * back from offset 0, stopping before the first that would not fit in `out`
-   * (a record larger than `out` is still moved alone if it comes first, as long
-   * as `out` can hold it). `ends[i]`, if given, receives the end offset of
-   * record i. Returns the number of records moved; `out` bytes used is the
-   * last end (also returned by `lastShiftBytes`).
+   * back from offset 0, stopping before the first that would not fit in `out`.
+   * `ends[i]`, if given, receives the end offset of record i (and bounds the
+   * count). Returns the number of records moved; the bytes used are in
+   * `lastShiftBytes`. Adjacent records are copied as one run.
    */
   shiftInto(out: Buffer, maxCount: number, ends: Uint32Array | null): number {
+    const limit = Math.min(this.count, ends ? Math.min(maxCount, ends.length) : maxCount);
+    const slots = this.offs.length;
     let moved = 0;
     let o = 0;
-    const limit = ends ? Math.min(maxCount, ends.length) : maxCount;
-    while (moved < limit && this.count > 0) {
-      this.skipWrap();
-      const n = this.buf.readUInt32LE(this.head);
+    let runStart = -1;
+    let runEnd = -1;
+    let slot = this.first;
+    while (moved < limit) {
+      const off = this.offs[slot];
+      const n = this.lens[slot];
       if (o + n > out.length) break;
-      const from = this.head + HEADER;
-      this.buf.copy(out, o, from, from + n);
+      if (off !== runEnd) {
+        if (runStart >= 0) this.buf.copy(out, o - (runEnd - runStart), runStart, runEnd);
+        runStart = off;
+      }
+      runEnd = off + n;
       o += n;
       if (ends) ends[moved] = o;
       moved++;
-      this.release(n);
+      slot = slot + 1 === slots ? 0 : slot + 1;
     }
+    if (runStart >= 0) this.buf.copy(out, o - (runEnd - runStart), runStart, runEnd);
     this.lastShiftBytes = o;
+    if (moved > 0) this.release(moved, o);
     return moved;
   }
-  lastShiftBytes = 0;
 
-  /** Gives memory back: an empty ring releases its buffer. */
+  /** Gives memory back: an empty ring releases its buffers. */
   trim(): void {
-    if (this.count === 0 && this.buf.length > 0) {
+    if (this.count === 0) {
       this.buf = EMPTY;
-      this.head = this.tail = 0;
+      this.offs = this.lens = NO_SLOTS;
+      this.first = this.head = this.tail = 0;
+      this.wrapped = false;
     }
   }
 
-  /** Bytes of memory the ring holds (its buffer), for memory accounting. */
+  /** Bytes of memory the ring holds now, for memory accounting. */
   get capacity(): number {
-    return this.buf.length;
+    return this.buf.length + this.offs.length * 8;
   }
 
-  private release(n: number): void {
-    this.head += n + HEADER;
-    this.count--;
-    this.bytes -= n;
-    if (this.count === 0) this.head = this.tail = 0;
-  }
-
-  private skipWrap(): void {
-    const cap = this.buf.length;
-    if (cap - this.head < HEADER || this.buf.readUInt32LE(this.head) === WRAP) this.head = 0;
-  }
-
-  /** Where a record of `need` bytes (header included) can go now, or -1. Writes the wrap marker if it wraps. */
-  private place(need: number): number {
-    const cap = this.buf.length;
-    if (this.count === 0) return need <= cap ? 0 : -1;
-    if (this.tail > this.head) {
-      if (this.tail + need <= cap) return this.tail;
-      // Wrap to the start, which must stay clear of head.
-      if (need < this.head) {
-        if (cap - this.tail >= HEADER) this.buf.writeUInt32LE(WRAP, this.tail);
-        return 0;
-      }
-      return -1;
+  private release(records: number, bytes: number): void {
+    this.count -= records;
+    this.bytes -= bytes;
+    if (this.count === 0) {
+      this.first = this.head = this.tail = 0;
+      this.wrapped = false;
+      return;
     }
-    // tail <= head (wrapped): free space is [tail, head)
-    return this.tail + need < this.head ? this.tail : -1;
+    this.first = (this.first + records) % this.offs.length;
+    const next = this.offs[this.first];
+    if (this.wrapped && next < this.head) this.wrapped = false; // the reader followed the wrap
+    this.head = next;
   }
 
-  private freeContiguous(need: number): boolean {
+  /** Where `n` bytes can go now, or -1. With `commit`, records the wrap if it wraps. */
+  private place(n: number, commit: boolean): number {
     const cap = this.buf.length;
-    if (this.count === 0) return need <= cap;
-    if (this.tail > this.head) return this.tail + need <= cap || need < this.head;
-    return this.tail + need < this.head;
+    if (this.count === 0) return n <= cap ? 0 : -1;
+    if (this.wrapped) return this.tail + n <= this.head ? this.tail : -1;
+    if (this.tail + n <= cap) return this.tail;
+    if (n <= this.head) {
+      if (commit) this.wrapped = true;
+      return 0;
+    }
+    return -1;
   }
 
-  /** Bytes occupied by queued records, headers included. */
-  private usedBytes(): number {
-    return this.bytes + this.count * HEADER;
-  }
-
-  /** Slack a full linear copy could lose to the wrap: one record header, to stay safe. */
-  private wrapSlack(): number {
-    return HEADER;
-  }
-
-  /** Doubles the buffer (up to maxBytes) and lays the records out from 0. */
-  private grow(need: number): boolean {
-    const used = this.usedBytes();
-    if (used + need + this.wrapSlack() > this.maxBytes) return false;
-    let size = Math.max(this.buf.length, this.initialBytes);
-    while (size < used + need + this.wrapSlack()) size *= 2;
-    size = Math.min(Math.max(size, this.buf.length * 2, this.initialBytes), this.maxBytes);
+  /** Doubles the data buffer (up to maxBytes) and lays the records out from 0. */
+  private grow(n: number): boolean {
+    const need = this.bytes + n;
+    if (need > this.maxBytes) return false;
+    let size = Math.max(this.buf.length * 2, this.initialBytes);
+    while (size < need) size *= 2;
+    size = Math.min(size, this.maxBytes);
     if (size <= this.buf.length) return false;
     const next = Buffer.allocUnsafe(size);
+    const slots = this.offs.length;
     let o = 0;
-    let left = this.count;
-    while (left-- > 0) {
-      this.skipWrap();
-      const n = this.buf.readUInt32LE(this.head);
-      this.buf.copy(next, o, this.head, this.head + HEADER + n);
-      o += HEADER + n;
-      this.head += HEADER + n;
+    for (let i = 0, slot = this.first; i < this.count; i++, slot = slot + 1 === slots ? 0 : slot + 1) {
+      const off = this.offs[slot];
+      const len = this.lens[slot];
+      this.buf.copy(next, o, off, off + len);
+      this.offs[slot] = o;
+      o += len;
     }
     this.buf = next;
     this.head = 0;
     this.tail = o;
+    this.wrapped = false;
     return true;
+  }
+
+  private growSlots(): void {
+    const size = Math.min(Math.max(this.offs.length * 2, INITIAL_SLOTS), Math.max(this.maxCount, 1));
+    const offs = new Uint32Array(size);
+    const lens = new Uint32Array(size);
+    const slots = this.offs.length;
+    for (let i = 0, slot = this.first; i < this.count; i++, slot = slot + 1 === slots ? 0 : slot + 1) {
+      offs[i] = this.offs[slot];
+      lens[i] = this.lens[slot];
+    }
+    this.offs = offs;
+    this.lens = lens;
+    this.first = 0;
   }
 }
