@@ -4,6 +4,9 @@ import { registerDrainKind } from './url';
 import { parseSyslogUrl, syslogParams, type SyslogDrainOptions } from './syslog/config';
 import { SyslogStreamDrain } from './syslog/stream-drain';
 import { SyslogUdpDrain } from './syslog/udp-drain';
+import { httpDrainKind } from './http/kind';
+import { logplexDrainKind } from './logplex/kind';
+import { esDrainKind } from './elasticsearch/kind';
 
 registerDrainKind({
   kind: 'syslog',
@@ -13,5 +16,8 @@ registerDrainKind({
   create: (spec, ctx) =>
     (spec.options as SyslogDrainOptions).transport === 'udp' ? new SyslogUdpDrain(spec, ctx) : new SyslogStreamDrain(spec, ctx),
 });
+registerDrainKind(httpDrainKind);
+registerDrainKind(logplexDrainKind);
+registerDrainKind(esDrainKind);
 
 export { parseDrainUrl, validateEndpoint, maskUrl, createDrain } from './url';
