@@ -18,7 +18,7 @@
 // east of UTC (e.g. 60 for CET, -300 for EST).
 import { ParseError } from './errors';
 import { newBsdScan, scanBsd, TS_BSD, TS_BSD_YEAR, TS_ISO, BsdScan } from './bsd-scan';
-import { daysInMonth, utcYear } from './timestamp';
+import { civilToMs, daysInMonth, utcYear } from './timestamp';
 import { versionEnd } from './header';
 import { scanPri } from './pri';
 import { parse5424 } from './rfc5424';
@@ -33,19 +33,29 @@ export interface Parse3164Options {
 
 export const YEAR_SLACK_MS = 24 * 3600 * 1000;
 
+// The receiver's current year, recomputed only when the day changes (this
+// runs per message in the 3164 → 5424 conversion).
+let cachedNowDay = NaN;
+let cachedNowYear = 0;
+
 // Epoch ms for a year-less BSD timestamp (fields of `s`), or NaN when no
-// candidate year has that date (Feb 29 outside leap years).
+// candidate year has that date (Feb 29 outside leap years). Candidates are
+// next year, this year, last year, in that order: the first one not beyond
+// now + slack is the closest to now.
 export function inferYearMs(s: BsdScan, nowMs: number, tzOffsetMinutes: number): number {
-  const nowYear = utcYear(nowMs + tzOffsetMinutes * 60000);
-  let best = NaN;
-  for (let y = nowYear - 1; y <= nowYear + 1; y++) {
-    if (s.day > daysInMonth(y, s.month)) continue;
-    const t = Date.UTC(y, s.month, s.day, s.hour, s.minute, s.second, s.milli) - tzOffsetMinutes * 60000;
-    if (t > nowMs + YEAR_SLACK_MS) continue;
-    // Candidates ascend, so the last one allowed is the closest to now.
-    best = t;
+  const localNow = nowMs + tzOffsetMinutes * 60000;
+  const nowDay = Math.floor(localNow / 86400000);
+  if (nowDay !== cachedNowDay) {
+    cachedNowYear = utcYear(localNow);
+    cachedNowDay = nowDay;
   }
-  return best;
+  const limit = nowMs + YEAR_SLACK_MS;
+  for (let y = cachedNowYear + 1; y >= cachedNowYear - 1; y--) {
+    if (s.day > daysInMonth(y, s.month)) continue;
+    const t = civilToMs(y, s.month + 1, s.day, s.hour, s.minute, s.second, s.milli) - tzOffsetMinutes * 60000;
+    if (t <= limit) return t;
+  }
+  return NaN;
 }
 
 // Epoch ms of the scanned TIMESTAMP, or NaN (absent or impossible).
@@ -54,7 +64,7 @@ export function bsdTimeMs(s: BsdScan, nowMs: number, tzOffsetMinutes: number): n
   if (s.tsKind === TS_BSD) return inferYearMs(s, nowMs, tzOffsetMinutes);
   if (s.tsKind === TS_BSD_YEAR) {
     if (s.day > daysInMonth(s.year, s.month)) return NaN;
-    return Date.UTC(s.year, s.month, s.day, s.hour, s.minute, s.second, s.milli) - tzOffsetMinutes * 60000;
+    return civilToMs(s.year, s.month + 1, s.day, s.hour, s.minute, s.second, s.milli) - tzOffsetMinutes * 60000;
   }
   return NaN;
 }

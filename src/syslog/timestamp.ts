@@ -9,6 +9,25 @@ export function daysInMonth(year: number, month0: number): number {
   return DAYS_IN_MONTH[month0];
 }
 
+// Days since 1970-01-01 of a proleptic Gregorian date (month 1-12), with
+// integer arithmetic over 400-year eras: Date.UTC costs far more, and the
+// 3164 conversion needs this per message.
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const mp = month > 2 ? month - 3 : month + 9;
+  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Epoch ms of a UTC civil time (month 1-12). Seconds may be 60 (leap second,
+// folded onto the next second).
+export function civilToMs(year: number, month: number, day: number, hour: number, minute: number, second: number, milli: number): number {
+  return daysFromCivil(year, month, day) * 86400000 + hour * 3600000 + minute * 60000 + second * 1000 + milli;
+}
+
 function digits(buf: Buffer, at: number, n: number): number {
   let v = 0;
   for (let i = 0; i < n; i++) {
@@ -73,7 +92,7 @@ export function parseRfc3339(buf: Buffer, start: number, end: number, zonelessOf
     }
   }
   // A leap second (:60) is folded onto the next second, as Date cannot hold it.
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms) - offsetMin * 60000;
+  return civilToMs(year, month, day, hour, minute, second, ms) - offsetMin * 60000;
 }
 
 function put2(out: Buffer, at: number, v: number): void {
@@ -85,36 +104,47 @@ function put2(out: Buffer, at: number, v: number): void {
 // returns the new offset. We always write UTC with milliseconds: it is what
 // Date holds, it sorts as text, and every RFC 3339 reader accepts it.
 // Returns -1 for an invalid date or a year outside 0000..9999.
+// The date part ("YYYY-MM-DDT") of the last day written: consecutive
+// messages almost always fall on the same day, so the civil-date arithmetic
+// runs once a day instead of once a message.
+let cachedDay = NaN;
+const cachedDate = Buffer.alloc(11);
+
 export function writeRfc3339(out: Buffer, at: number, ms: number): number {
   if (!Number.isFinite(ms)) return -1;
-  // Civil date from days since 1970-01-01 (proleptic Gregorian, eras of
-  // 400 years), computed with integer arithmetic so no Date is allocated.
   const days = Math.floor(ms / 86400000);
+  if (days !== cachedDay) {
+    // Civil date from days since 1970-01-01 (proleptic Gregorian, eras of
+    // 400 years), computed with integer arithmetic so no Date is allocated.
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (year < 0 || year > 9999) return -1;
+    const c = cachedDate;
+    c[0] = 0x30 + ((year / 1000) | 0);
+    c[1] = 0x30 + (((year / 100) | 0) % 10);
+    put2(c, 2, year % 100);
+    c[4] = 0x2d;
+    put2(c, 5, month);
+    c[7] = 0x2d;
+    put2(c, 8, day);
+    c[10] = 0x54;
+    cachedDay = days;
+  }
+  for (let i = 0; i < 11; i++) out[at + i] = cachedDate[i];
   let rem = ms - days * 86400000;
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) return -1;
-  const hour = Math.floor(rem / 3600000);
+  const hour = (rem / 3600000) | 0;
   rem -= hour * 3600000;
-  const minute = Math.floor(rem / 60000);
+  const minute = (rem / 60000) | 0;
   rem -= minute * 60000;
-  const second = Math.floor(rem / 1000);
+  const second = (rem / 1000) | 0;
   const milli = Math.floor(rem - second * 1000);
-  out[at] = 0x30 + ((year / 1000) | 0);
-  out[at + 1] = 0x30 + (((year / 100) | 0) % 10);
-  put2(out, at + 2, year % 100);
-  out[at + 4] = 0x2d;
-  put2(out, at + 5, month);
-  out[at + 7] = 0x2d;
-  put2(out, at + 8, day);
-  out[at + 10] = 0x54;
   put2(out, at + 11, hour);
   out[at + 13] = 0x3a;
   put2(out, at + 14, minute);
