@@ -1,0 +1,44 @@
+// Metrics of the persistent log store, counted once per batch or retention
+// chunk (never per message). Per-drain delivery figures come from the drains
+// themselves (src/telemetry/drain-metrics.ts); these are the store's side.
+import { Counter, Gauge } from 'prom-client';
+import { registry } from '../telemetry/metrics';
+
+export const storeMetrics = {
+  rows: new Counter({
+    name: 'switchyard_store_rows_written_total',
+    help: 'Log lines written to the persistent store.',
+    registers: [registry],
+  }),
+  bytes: new Counter({
+    name: 'switchyard_store_bytes_written_total',
+    help: 'Bytes of log lines written to the persistent store.',
+    registers: [registry],
+  }),
+  batches: new Counter({
+    name: 'switchyard_store_batches_total',
+    help: 'Batches (one INSERT each) written to the persistent store.',
+    registers: [registry],
+  }),
+  writeErrors: new Counter({
+    name: 'switchyard_store_write_errors_total',
+    help: 'Batches the persistent store failed to write (they are retried by their drain).',
+    registers: [registry],
+  }),
+  retentionDeleted: new Counter({
+    name: 'switchyard_store_retention_deleted_rows_total',
+    help: 'Rows deleted by retention, by the limit that removed them.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  }),
+  retentionErrors: new Counter({
+    name: 'switchyard_store_retention_errors_total',
+    help: 'Retention passes that failed (retried on the next interval).',
+    registers: [registry],
+  }),
+  followers: new Gauge({
+    name: 'switchyard_store_follow_clients',
+    help: 'GET /logs/:key?follow=true responses currently open.',
+    registers: [registry],
+  }),
+};
