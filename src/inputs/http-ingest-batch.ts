@@ -1,0 +1,168 @@
+// One HTTP ingest request's messages, parsed and checked before any of them is
+// routed, so a request is queued whole or not at all.
+//
+// A message lives either in the request body (RFC 5424 bytes as sent: no
+// copy) or in `extra`, where messages that had to be rewritten (RFC 3164
+// converted, a nil hostname filled in, JSON events encoded) are appended back
+// to back. Offsets are kept in typed arrays: no object per message.
+//
+// Admission (`firstRefused`) asks the router, for every message, whether a
+// `block` drain would refuse it; only if none would does routing start. A
+// batch can still fill a block drain by itself while it is being routed; then
+// `routeAll` waits (polling, rare) for the drain to make room instead of
+// letting the router count the message as dropped, up to a hold time.
+import type { Router } from '../router/router';
+import { UNROUTED } from '../router/verdict';
+
+const EMPTY = Buffer.alloc(0);
+const INITIAL_MESSAGES = 128;
+const INITIAL_EXTRA = 16 * 1024;
+const POLL_MS = 5;
+
+export class IngestBatch {
+  count = 0;
+  /** Messages cut to MAX_MESSAGE_BYTES while parsing. */
+  oversize = 0;
+  /** The request body that non-rewritten messages point into. */
+  body: Buffer = EMPTY;
+  extra: Buffer = Buffer.allocUnsafe(INITIAL_EXTRA);
+  extraUsed = 0;
+  starts: Int32Array = new Int32Array(INITIAL_MESSAGES);
+  ends: Int32Array = new Int32Array(INITIAL_MESSAGES);
+  hostStarts: Int32Array = new Int32Array(INITIAL_MESSAGES);
+  hostEnds: Int32Array = new Int32Array(INITIAL_MESSAGES);
+  /** 1 when message i is in `extra`, 0 when in `body`. */
+  inExtra = new Uint8Array(INITIAL_MESSAGES);
+
+  reset(body: Buffer): void {
+    this.body = body;
+    this.count = 0;
+    this.oversize = 0;
+    this.extraUsed = 0;
+  }
+
+  /** Forgets the body so an idle pooled batch does not pin it. */
+  release(): void {
+    this.body = EMPTY;
+    this.count = 0;
+  }
+
+  /** The buffer message i lives in. */
+  source(i: number): Buffer {
+    return this.inExtra[i] === 1 ? this.extra : this.body;
+  }
+
+  /** Adds body[start:end] (an RFC 5424 message whose HOSTNAME is body[hostStart:hostEnd]). */
+  addFromBody(start: number, end: number, hostStart: number, hostEnd: number): void {
+    this.add(0, start, end, hostStart, hostEnd);
+  }
+
+  /** Adds a copy of src[start:end] (kept in `extra`); hostStart/hostEnd are offsets in src. */
+  addCopy(src: Buffer, start: number, end: number, hostStart: number, hostEnd: number): void {
+    const n = end - start;
+    if (this.extraUsed + n > this.extra.length) {
+      let cap = this.extra.length * 2;
+      while (cap < this.extraUsed + n) cap *= 2;
+      const grown = Buffer.allocUnsafe(cap);
+      this.extra.copy(grown, 0, 0, this.extraUsed);
+      this.extra = grown;
+    }
+    const at = this.extraUsed;
+    src.copy(this.extra, at, start, end);
+    this.extraUsed = at + n;
+    this.add(1, at, at + n, at + (hostStart - start), at + (hostEnd - start));
+  }
+
+  private add(inExtra: number, start: number, end: number, hostStart: number, hostEnd: number): void {
+    const i = this.count;
+    if (i === this.starts.length) this.grow();
+    this.inExtra[i] = inExtra;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    this.hostStarts[i] = hostStart;
+    this.hostEnds[i] = hostEnd;
+    this.count = i + 1;
+  }
+
+  private grow(): void {
+    const cap = this.starts.length * 2;
+    const g32 = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.starts = g32(this.starts);
+    this.ends = g32(this.ends);
+    this.hostStarts = g32(this.hostStarts);
+    this.hostEnds = g32(this.hostEnds);
+    const x = new Uint8Array(cap);
+    x.set(this.inExtra);
+    this.inExtra = x;
+  }
+}
+
+/** A small pool: one spare batch per endpoint covers the usual one-request-at-a-time case. */
+export class BatchPool {
+  private spare: IngestBatch | null = null;
+
+  take(body: Buffer): IngestBatch {
+    const b = this.spare ?? new IngestBatch();
+    this.spare = null;
+    b.reset(body);
+    return b;
+  }
+
+  give(b: IngestBatch): void {
+    b.release();
+    // Do not keep a batch that grew for one huge request.
+    if (b.extra.length <= 1024 * 1024) this.spare = b;
+  }
+}
+
+/**
+ * Index of the first message a `block` drain would refuse right now, or -1.
+ * Nothing is queued.
+ */
+export function firstRefused(router: Router, b: IngestBatch): number {
+  for (let i = 0; i < b.count; i++) {
+    if (router.wouldRefuse(b.source(i), b.hostStarts[i], b.hostEnds[i], b.ends[i] - b.starts[i])) return i;
+  }
+  return -1;
+}
+
+export interface Hold {
+  /** How long to wait, in total, for a block drain the batch itself filled. */
+  timeoutMs: number;
+  /** True once the input is closing: stop waiting. */
+  closing(): boolean;
+}
+
+export interface RouteOutcome {
+  /** Messages queued (or unrouted); less than the batch's count when the hold ran out. */
+  routed: number;
+  unrouted: number;
+}
+
+/**
+ * Routes every message of an admitted batch with no feeder. A message a
+ * `block` drain would refuse is not handed to the router (which would count
+ * it as dropped): we wait for room instead, for at most `hold.timeoutMs`.
+ */
+export async function routeAll(router: Router, b: IngestBatch, hold: Hold): Promise<RouteOutcome> {
+  let unrouted = 0;
+  let deadline = 0;
+  for (let i = 0; i < b.count; i++) {
+    const src = b.source(i);
+    const start = b.starts[i];
+    const end = b.ends[i];
+    const hs = b.hostStarts[i];
+    const he = b.hostEnds[i];
+    while (router.wouldRefuse(src, hs, he, end - start)) {
+      if (deadline === 0) deadline = Date.now() + hold.timeoutMs;
+      if (Date.now() >= deadline || hold.closing()) return { routed: i, unrouted };
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+    if (router.route(src, start, end, hs, he, null) === UNROUTED) unrouted++;
+  }
+  return { routed: b.count, unrouted };
+}
