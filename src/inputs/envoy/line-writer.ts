@@ -17,6 +17,11 @@ export const MAX_VALUE_CHARS = 1024;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HEX = '0123456789abcdef';
+// Regular expressions scan far faster than a charCodeAt loop here.
+const NEEDS_QUOTE = /[\x00-\x20"=\\\x7f]/;
+const NEEDS_ESCAPE = /[\x00-\x1f"\\\x7f]/;
+// Below this length a JS copy beats the fixed cost of a native Buffer write.
+const SHORT = 24;
 
 export class LineWriter {
   buf: Buffer;
@@ -52,11 +57,20 @@ export class LineWriter {
     this.buf = next;
   }
 
+  // Short ASCII strings are copied in JS: cheaper than a Buffer.write call,
+  // whose fixed cost dominates for strings this size.
+  private copyAscii(s: string): void {
+    const buf = this.buf;
+    let at = this.len;
+    for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
+    this.len = at;
+  }
+
   /** Writes ` key=` (no leading space on the first pair). Keys are ASCII constants. */
   key(k: string): void {
     this.ensure(k.length + 2);
     if (this.len > 0) this.buf[this.len++] = 0x20;
-    this.len += this.buf.write(k, this.len, 'latin1');
+    this.copyAscii(k);
     this.buf[this.len++] = 0x3d;
   }
 
@@ -71,7 +85,7 @@ export class LineWriter {
   bare(k: string, v: string): void {
     this.key(k);
     this.ensure(v.length);
-    this.len += this.buf.write(v, this.len, 'latin1');
+    this.copyAscii(v);
   }
 
   /** key=n for a non-negative integer; skipped when absent. */
@@ -117,7 +131,7 @@ export class LineWriter {
   /** Appends an ASCII constant as is. */
   ascii(s: string): void {
     this.ensure(s.length);
-    this.len += this.buf.write(s, this.len, 'latin1');
+    this.copyAscii(s);
   }
 
   /** Appends a sender's string as a value, quoting and escaping as needed. */
@@ -130,30 +144,40 @@ export class LineWriter {
       v = v.slice(0, cut);
       this.truncated = true;
     }
-    let quote = v.length === 0;
-    let escape = false;
-    for (let i = 0; i < v.length; i++) {
-      const c = v.charCodeAt(i);
-      if (c === 0x20 || c === 0x3d) quote = true;
-      else if (c === QUOTE || c === BACKSLASH || c < 0x20 || c === 0x7f) {
-        quote = true;
-        escape = true;
-        break;
+    if (v.length === 0 || NEEDS_QUOTE.test(v)) {
+      if (NEEDS_ESCAPE.test(v)) {
+        this.writeEscaped(v);
+        return;
       }
-    }
-    if (!quote) {
-      this.ensure(v.length * 3);
-      this.len += this.buf.write(v, this.len, 'utf8');
-      return;
-    }
-    if (!escape) {
       this.ensure(v.length * 3 + 2);
       this.buf[this.len++] = QUOTE;
-      this.len += this.buf.write(v, this.len, 'utf8');
+      this.writeText(v);
       this.buf[this.len++] = QUOTE;
       return;
     }
-    this.writeEscaped(v);
+    this.ensure(v.length * 3);
+    this.writeText(v);
+  }
+
+  // Text known to need no escaping; room already ensured. Short ASCII is
+  // copied in JS, the rest goes through one native UTF-8 write.
+  private writeText(v: string): void {
+    if (v.length <= SHORT) {
+      const buf = this.buf;
+      const start = this.len;
+      let at = start;
+      for (let i = 0; i < v.length; i++) {
+        const c = v.charCodeAt(i);
+        if (c > 0x7f) {
+          this.len = start + this.buf.write(v, start, 'utf8');
+          return;
+        }
+        buf[at++] = c;
+      }
+      this.len = at;
+      return;
+    }
+    this.len += this.buf.write(v, this.len, 'utf8');
   }
 
   // Rare path: values holding quotes, backslashes or control characters.
