@@ -49,6 +49,18 @@ export interface DrainStats {
 }
 
 const HIGH_WATER = 0.8;
+
+// Drains holding a deferred run copy (see Drain.push). Inputs call
+// settlePendingCopies() when they are done with a read chunk.
+let pendingRuns: Drain[] = [];
+
+/** Performs every deferred copy. Call before a source buffer may change or be released. */
+export function settlePendingCopies(): void {
+  if (pendingRuns.length === 0) return;
+  const list = pendingRuns;
+  pendingRuns = [];
+  for (let i = 0; i < list.length; i++) list[i].settleRun();
+}
 const LOW_WATER = 0.5;
 
 export abstract class Drain {
@@ -85,6 +97,12 @@ export abstract class Drain {
   private readonly lwBytes: number;
   private readonly lwCount: number;
   private waiters: Set<Feeder> | null = null;
+  // A deferred copy: records reserved in the ring whose bytes are still
+  // src[runStart:runEnd] of an input chunk (see push()).
+  private runSrc: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
+  private runDst = 0;
   private graceTimer: NodeJS.Timeout | null = null;
   private cutLooseAt = 0;
   private dropsInEpisode = 0;
@@ -110,6 +128,22 @@ export abstract class Drain {
   protected abstract recordLength(n: number): number;
   /** Writes the record for `src[start:end]` at `dst[at:at+recordLength(end-start)]`. */
   protected abstract writeRecord(dst: Buffer, at: number, src: Buffer, start: number, end: number): void;
+  /**
+   * For drains whose records are `prefix + message + suffix` (stream syslog):
+   * the prefix length for a message of `n` bytes, whether the bytes between two
+   * messages in an input chunk (`src[gapStart:start]`) are exactly the suffix of
+   * the one and the prefix of the next, and how to write them. Drains that
+   * return -1 from runPrefixLength never defer copies.
+   */
+  protected runPrefixLength(_n: number): number {
+    return -1;
+  }
+  protected gapMatches(_src: Buffer, _gapStart: number, _start: number): boolean {
+    return false;
+  }
+  protected writeRunPrefix(_dst: Buffer, _at: number, _n: number): void {}
+  /** Writes the suffix of the last record of a run at `at` (e.g. LF). */
+  protected writeRunSuffix(_dst: Buffer, _at: number): void {}
   /** Moves queued records towards the destination; called from the flush scheduler. */
   abstract flush(): void;
   /** Opens connections etc. Called once, after construction. */
@@ -139,13 +173,43 @@ export abstract class Drain {
     return true;
   }
 
-  /** Hot path: queue one message. Returns PAUSE if the feeder should stop reading. */
-  push(src: Buffer, start: number, end: number, feeder: Feeder | null): number {
+  /**
+   * Hot path: queue one message. Returns PAUSE if the feeder should stop reading.
+   *
+   * `stable` says `src` is an input chunk that stays unchanged until the input
+   * calls settlePendingCopies(). Then consecutive messages of the chunk whose
+   * records would lie back to back in the ring exactly as the bytes lie in the
+   * chunk (octet-counted in → octet-counted out, LF in → LF out) are reserved
+   * one by one but copied as one run: one copy per run instead of one per message.
+   */
+  push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
     const len = this.recordLength(end - start);
+    if (this.runSrc !== null) {
+      if (stable && src === this.runSrc && this.gapMatches(src, this.runEnd, start) && this.ring.placesAtTail(len)) {
+        this.ring.alloc(len);
+        this.runEnd = end;
+        return this.afterPush(feeder);
+      }
+      this.settleRun();
+    }
     let at = this.ring.alloc(len);
     if (at < 0) at = this.makeRoom(len);
     if (at < 0) return ACCEPTED; // larger than the whole ring: counted in makeRoom
-    this.writeRecord(this.ring.buf, at, src, start, end);
+    const prefix = stable ? this.runPrefixLength(end - start) : -1;
+    if (prefix >= 0) {
+      this.writeRunPrefix(this.ring.buf, at, end - start);
+      this.runSrc = src;
+      this.runStart = start;
+      this.runEnd = end;
+      this.runDst = at + prefix;
+      pendingRuns.push(this);
+    } else {
+      this.writeRecord(this.ring.buf, at, src, start, end);
+    }
+    return this.afterPush(feeder);
+  }
+
+  private afterPush(feeder: Feeder | null): number {
     if (!this.flushQueued) scheduleFlush(this);
     if (this.policy !== 'drop' && this.cutLooseAt === 0 && this.aboveHighWater()) {
       this.enterPressure();
@@ -155,6 +219,16 @@ export abstract class Drain {
       }
     }
     return ACCEPTED;
+  }
+
+  /** Performs this drain's deferred copy, if any. */
+  settleRun(): void {
+    const src = this.runSrc;
+    if (src === null) return;
+    this.runSrc = null;
+    const buf = this.ring.buf;
+    src.copy(buf, this.runDst, this.runStart, this.runEnd);
+    this.writeRunSuffix(buf, this.runDst + this.runEnd - this.runStart);
   }
 
   /** Counts a message that was refused (block policy, full) and that the input could not hold. */
@@ -173,6 +247,7 @@ export abstract class Drain {
    * and lets paused inputs go once the ring is back under its low-water mark.
    */
   protected takeInto(out: Buffer, maxCount: number, ends: Uint32Array | null): number {
+    this.settleRun();
     const n = this.ring.shiftInto(out, maxCount, ends);
     if (n > 0 && !this.aboveLowWater()) this.belowLowWater();
     return n;
@@ -203,6 +278,7 @@ export abstract class Drain {
       await new Promise((r) => setTimeout(r, 20));
       this.flush();
     }
+    this.settleRun();
     const left = this.queued;
     if (left > 0) {
       this.log.warn({ messages: left }, 'drain closed with messages still queued after the shutdown grace period; they are dropped');
@@ -239,6 +315,7 @@ export abstract class Drain {
 
   /** Drops oldest records until `len` fits. Returns the offset, or -1 (message larger than the ring). */
   private makeRoom(len: number): number {
+    this.settleRun();
     if (!this.ring.canEverHold(len)) {
       this.countDropped('oversize', 1);
       return -1;
@@ -310,6 +387,7 @@ export abstract class Drain {
     const line = Buffer.from(
       `<172>1 ${now} switchyard switchyard - L10 - Error L10 (output buffer overflow): ${n} messages dropped since ${since}.`,
     );
+    this.settleRun();
     const len = this.recordLength(line.length);
     const at = this.ring.alloc(len);
     if (at >= 0) {

@@ -52,9 +52,9 @@ export class Intake {
 
   /**
    * Routes `buf[start:end]`. Returns the router's verdict, or PARSE_ERROR when
-   * the message has no valid PRI (counted, dropped).
+   * the message has no valid PRI (counted, dropped). `stable`: see Router.route.
    */
-  take(buf: Buffer, start: number, end: number, fallback: Buffer, feeder: Feeder | null, stats: InputStats): number {
+  take(buf: Buffer, start: number, end: number, fallback: Buffer, feeder: Feeder | null, stats: InputStats, stable = false): number {
     const scan = this.scan;
     stats.messages++;
     if (!scanHeader(buf, start, end, scan)) {
@@ -69,7 +69,7 @@ export class Intake {
       const len = replaceNilHost5424(buf, start, end, fallback, this.scratch);
       return this.routeRewritten(len, feeder, stats);
     }
-    const v = this.router.route(buf, start, end, scan.hostStart, scan.hostEnd, feeder);
+    const v = this.router.route(buf, start, end, scan.hostStart, scan.hostEnd, feeder, stable);
     if (v === REFUSED && feeder === null) stats.dropped++;
     return v;
   }

@@ -7,7 +7,7 @@
 // that is completely full answers REFUSED: that frame is held (copied) and
 // offered again first when the drain resumes us.
 import type { Socket } from 'node:net';
-import type { Feeder } from '../drains/drain';
+import { settlePendingCopies, type Feeder } from '../drains/drain';
 import type { FrameHandler } from '../syslog/framer';
 import { StreamFramer } from '../syslog/framer';
 import { FramingError } from '../syslog/errors';
@@ -19,6 +19,8 @@ export class StreamConnection implements Feeder, FrameHandler {
   private readonly framer: StreamFramer;
   private readonly fallback: Buffer;
   private held: Buffer | null = null;
+  /** The chunk being framed: frames inside it are stable until we settle (see Router.route). */
+  private chunk: Buffer | null = null;
   private paused = false;
   private resumeQueued = false;
   private closed = false;
@@ -57,15 +59,19 @@ export class StreamConnection implements Feeder, FrameHandler {
   private onData(chunk: Buffer): void {
     this.stats.bytes += chunk.length;
     this.intake.tick(new Date());
+    this.chunk = chunk;
     try {
       if (!this.framer.push(chunk)) this.pause();
     } catch (err) {
       this.fail(err);
+    } finally {
+      this.chunk = null;
+      settlePendingCopies();
     }
   }
 
   onFrame(buf: Buffer, start: number, end: number): boolean {
-    const v = this.intake.take(buf, start, end, this.fallback, this, this.stats);
+    const v = this.intake.take(buf, start, end, this.fallback, this, this.stats, buf === this.chunk);
     if (v === PAUSE) return false;
     if (v === REFUSED) {
       this.held = Buffer.from(buf.subarray(start, end));

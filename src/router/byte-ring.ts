@@ -53,6 +53,13 @@ export class ByteRing {
     return this.buf.length < this.maxBytes && this.bytes + n <= this.maxBytes;
   }
 
+  /** Whether the next record of `n` bytes would go right after the last one, without growing. */
+  placesAtTail(n: number): boolean {
+    if (this.count === 0 || this.count >= this.maxCount) return false;
+    if (this.count === this.offs.length) return false; // slots would grow: fine, but keep it simple
+    return this.wrapped ? this.tail + n <= this.head : this.tail + n <= this.buf.length;
+  }
+
   /** True if a payload of `n` bytes could ever fit, even in an empty ring. */
   canEverHold(n: number): boolean {
     return n <= this.maxBytes;

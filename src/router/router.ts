@@ -44,15 +44,17 @@ export class Router {
    * `buf[hostStart:hostEnd]`. With a feeder (a stream connection), a full drain
    * can ask it to pause (PAUSE) or refuse the message (REFUSED: nothing was
    * queued anywhere, hold it and try again once resumed). Without one, a
-   * refused message is counted as dropped by the full drain.
+   * refused message is counted as dropped by the full drain. `stable`: `buf`
+   * is an input chunk left unchanged until settlePendingCopies() (drain.ts),
+   * which lets drains defer and merge copies.
    */
-  route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null): number {
+  route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null, stable = false): number {
     const drains = this.table.lookup(buf, hostStart, hostEnd);
     if (drains === undefined) {
       this.unrouted++;
       return UNROUTED;
     }
-    return this.deliver(drains, buf, start, end, feeder);
+    return this.deliver(drains, buf, start, end, feeder, stable);
   }
 
   /**
@@ -67,7 +69,7 @@ export class Router {
     return false;
   }
 
-  private deliver(drains: Drain[], buf: Buffer, start: number, end: number, feeder: Feeder | null): number {
+  private deliver(drains: Drain[], buf: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
     const n = end - start;
     for (let i = 0; i < drains.length; i++) {
       const d = drains[i];
@@ -78,7 +80,7 @@ export class Router {
     }
     let verdict = ACCEPTED;
     for (let i = 0; i < drains.length; i++) {
-      if (drains[i].push(buf, start, end, feeder) === PAUSE) verdict = PAUSE;
+      if (drains[i].push(buf, start, end, feeder, stable) === PAUSE) verdict = PAUSE;
     }
     return verdict;
   }

@@ -18,7 +18,13 @@ const WRITE_HIGH_WATER = 512 * 1024;
 interface Batch {
   buf: Buffer;
   count: number;
+  /** The whole buffer `buf` is a view of, reused once the write completes. */
+  store: Buffer;
 }
+
+// Full-size batch buffers a busy drain keeps for reuse: large short-lived
+// ArrayBuffers count as external memory and drive V8 into full collections.
+const MAX_SPARES = 2;
 
 export class SyslogStreamDrain extends Drain {
   private readonly opts: SyslogDrainOptions;
@@ -34,6 +40,7 @@ export class SyslogStreamDrain extends Drain {
   private lastProgress = 0;
   private lastBytesWritten = 0;
   private loggedDown = false;
+  private spares: Buffer[] = [];
 
   constructor(spec: DrainSpec<SyslogDrainOptions>, ctx: DrainContext) {
     super({ url: spec.url, label: spec.label, kind: spec.kind, buffer: bufferOptions(spec, ctx), logger: ctx.logger });
@@ -59,6 +66,27 @@ export class SyslogStreamDrain extends Drain {
     }
   }
 
+  // Deferred run copies (Drain.push): octet-counted records are `LEN SP MSG`,
+  // LF records `MSG LF`. Between two messages of an octet-counted input chunk
+  // lie exactly the next one's `LEN SP` (the framer read LEN from those bytes);
+  // between two messages of an LF chunk lies one LF.
+  protected runPrefixLength(n: number): number {
+    return this.octet ? digits(n) + 1 : 0;
+  }
+
+  protected gapMatches(src: Buffer, gapStart: number, start: number): boolean {
+    if (this.octet) return start - gapStart >= 2 && src[start - 1] === 0x20 && src[gapStart] !== 0x0a && start - gapStart === digitsAt(src, gapStart) + 1;
+    return start - gapStart === 1 && src[gapStart] === 0x0a;
+  }
+
+  protected writeRunPrefix(dst: Buffer, at: number, n: number): void {
+    if (this.octet) dst[writeDecimal(dst, at, n)] = 0x20;
+  }
+
+  protected writeRunSuffix(dst: Buffer, at: number): void {
+    if (!this.octet) dst[at] = 0x0a;
+  }
+
   /** Connects lazily, on the first message: a large route table of idle drains holds no sockets. */
   start(): void {}
 
@@ -79,6 +107,7 @@ export class SyslogStreamDrain extends Drain {
   /** Called from the shared housekeeping tick: detects a destination that stopped reading. */
   housekeep(): void {
     super.housekeep();
+    if (this.ring.count === 0) this.spares.length = 0;
     const s = this.socket;
     if (s === null || !this.connected) return;
     const now = Date.now();
@@ -109,10 +138,10 @@ export class SyslogStreamDrain extends Drain {
     if (this.ring.count === 0) return null;
     const first = this.ring.peekLength();
     const size = Math.max(first, Math.min(BATCH_BYTES, this.ring.bytes));
-    const buf = Buffer.allocUnsafe(size);
+    const buf = size <= BATCH_BYTES && size > BATCH_BYTES / 4 && this.spares.length > 0 ? this.spares.pop()! : Buffer.allocUnsafe(size);
     const count = this.takeInto(buf, 0x7fffffff, null);
     this.inflight += count;
-    return { buf: count === 0 ? buf.subarray(0, 0) : buf.subarray(0, this.ring.lastShiftBytes), count };
+    return { buf: buf.subarray(0, this.ring.lastShiftBytes), count, store: buf };
   }
 
   private write(s: net.Socket, b: Batch): void {
@@ -124,6 +153,7 @@ export class SyslogStreamDrain extends Drain {
       if (done === undefined) return;
       this.inflight -= done.count;
       this.countDelivered(done.count, done.buf.length);
+      if (done.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(done.store);
     });
   }
 
@@ -179,6 +209,13 @@ export class SyslogStreamDrain extends Drain {
 
 function digits(n: number): number {
   return n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : n < 1000000 ? 6 : String(n).length;
+}
+
+/** How many ASCII digits start at src[at]. */
+function digitsAt(src: Buffer, at: number): number {
+  let i = at;
+  while (i < src.length && src[i] >= 0x30 && src[i] <= 0x39) i++;
+  return i - at;
 }
 
 function writeDecimal(dst: Buffer, at: number, n: number): number {
