@@ -21,6 +21,14 @@ export function liveDrains(): ReadonlySet<Drain> {
 
 const labelNames = ['drain', 'kind'] as const;
 
+/**
+ * Only drains that have seen traffic get series: a route table of 100,000
+ * idle drains must not become a million series on every scrape.
+ */
+function active(d: Drain): boolean {
+  return d.stats.delivered > 0 || d.queued > 0 || d.stats.errors > 0 || d.stats.dropped.overflow > 0 || d.stats.dropped.full > 0 || d.stats.dropped.rejected > 0 || d.stats.dropped.retries_exhausted > 0 || d.stats.dropped.oversize > 0;
+}
+
 function counter(name: string, help: string, value: (d: Drain) => number): void {
   new Counter({
     name,
@@ -29,7 +37,7 @@ function counter(name: string, help: string, value: (d: Drain) => number): void 
     registers: [registry],
     collect() {
       this.reset();
-      for (const d of live) this.inc({ drain: d.label, kind: d.kind }, value(d));
+      for (const d of live) if (active(d)) this.inc({ drain: d.label, kind: d.kind }, value(d));
     },
   });
 }
@@ -42,7 +50,7 @@ function gauge(name: string, help: string, value: (d: Drain) => number): void {
     registers: [registry],
     collect() {
       this.reset();
-      for (const d of live) this.set({ drain: d.label, kind: d.kind }, value(d));
+      for (const d of live) if (active(d)) this.set({ drain: d.label, kind: d.kind }, value(d));
     },
   });
 }
@@ -66,6 +74,7 @@ new Counter({
   collect() {
     this.reset();
     for (const d of live) {
+      if (!active(d)) continue;
       for (const r of reasons) {
         const v = d.stats.dropped[r];
         if (v > 0 || r === 'overflow') this.inc({ drain: d.label, kind: d.kind, reason: r }, v);
