@@ -1,4 +1,4 @@
-// The scenario runner: `npm run bench [-- --scenario N[,M]] [--messages N] [--profile] [--no-peers]`.
+// The scenario runner: `npm run bench [-- --scenario N[,M]] [--messages N] [--profile] [--no-peers] [--repeat N]`.
 // Builds the C tools if needed, runs each scenario in turn (one failing or
 // missing feature never stops the others), prints figures as they come and a
 // Markdown table at the end, also written to bench/results/latest.md.
@@ -21,10 +21,11 @@ interface Args {
   messages?: number;
   profile: boolean;
   noPeers: boolean;
+  repeat: number;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { scenarios: SCENARIOS.map((s) => s.id), profile: false, noPeers: false };
+  const a: Args = { scenarios: SCENARIOS.map((s) => s.id), profile: false, noPeers: false, repeat: 1 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -34,15 +35,22 @@ function parseArgs(argv: string[]): Args {
     } else if (flag === '--messages' && value) {
       a.messages = Number(value);
       i++;
+    } else if (flag === '--repeat' && value) {
+      a.repeat = Number(value);
+      i++;
     } else if (flag === '--profile') a.profile = true;
     else if (flag === '--no-peers') a.noPeers = true;
     else {
-      console.error('usage: node dist/bench/run.js [--scenario N[,M...]] [--messages N] [--profile] [--no-peers]');
+      console.error('usage: node dist/bench/run.js [--scenario N[,M...]] [--messages N] [--profile] [--no-peers] [--repeat N]');
       process.exit(2);
     }
   }
   if (a.scenarios.some((n) => !SCENARIOS.some((s) => s.id === n))) {
     console.error(`unknown scenario; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+    process.exit(2);
+  }
+  if (!(Number.isInteger(a.repeat) && a.repeat > 0)) {
+    console.error('--repeat must be a positive integer');
     process.exit(2);
   }
   if (a.messages !== undefined && !(Number.isInteger(a.messages) && a.messages > 0)) {
@@ -58,11 +66,12 @@ async function main(): Promise<void> {
   const resultsDir = join(BENCH_DIR, 'results');
   mkdirSync(resultsDir, { recursive: true });
   const profileDir = args.profile ? join(resultsDir, `profiles-${Date.now()}`) : undefined;
-  const ctx: RunContext = { tools, messages: args.messages, profileDir, noPeers: args.noPeers, shared: new Map(), log: (l) => console.log(l) };
+  const ctx: RunContext = { tools, messages: args.messages, profileDir, noPeers: args.noPeers, repeat: args.repeat, shared: new Map(), log: (l) => console.log(l) };
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
   console.log(`switchyard bench on ${machine}`);
   if (!tools.tls) console.log(`TLS: ${tools.tlsMissing}`);
 
+  const loadAtStart = loadavg()[0].toFixed(2);
   const results: ScenarioResult[] = [];
   const noRouter = routerUnavailable();
   for (const s of SCENARIOS.filter((x) => args.scenarios.includes(x.id))) {
@@ -85,7 +94,9 @@ async function main(): Promise<void> {
   }
 
   const table = markdownTable(results);
-  const md = `Measured ${new Date().toISOString()} on ${machine}.\n` + `Command: npm run bench -- ${process.argv.slice(2).join(' ')}\n\n${table}`;
+  const md =
+    `Measured ${new Date().toISOString()} on ${machine}; 1-minute load average ${loadAtStart} at start, ` +
+    `${loadavg()[0].toFixed(2)} at end.\nCommand: npm run bench -- ${process.argv.slice(2).join(' ')}\n\n${table}`;
   writeFileSync(join(resultsDir, 'latest.md'), md);
   console.log(`\n${table}`);
   console.log(`written to ${join(resultsDir, 'latest.md')}`);

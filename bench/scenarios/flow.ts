@@ -1,7 +1,7 @@
 // Scenarios 1-7 share one shape: generator → router input → drain(s) → sink.
 // Each is a FlowSpec (load, routes, which input port) run by runFlow, which
 // measures the ceiling, the peers and the router the same way.
-import { measureLatency, measureThroughput, type Launch, type Load, type Target } from '../lib/measure';
+import { measureLatency, measureThroughput, type Launch, type Load, type Target, type ThroughputResult } from '../lib/measure';
 import { metricSum, startRouter, type RouterOptions, type RouterProcess } from '../router-process';
 import type { Peer } from '../peers';
 import { emptyResult, type RunContext, type Scenario, type ScenarioResult } from './types';
@@ -51,7 +51,7 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
 
   if (spec.ceiling) {
     const direct: Launch = async (ports) => ({ port: ports[0], stop: async () => {} });
-    const c = await measureThroughput(ctx.tools, direct, load, messages);
+    const c = await repeated(ctx, 'ceiling', () => measureThroughput(ctx.tools, direct, load, messages));
     result.ceiling = c.rate;
     ctx.log(`  ceiling (loadgen → sink): ${fmtRate(c.rate)}`);
   }
@@ -69,7 +69,7 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
         const p = await peer.start(ports[0]);
         return { pid: p.pid, port: p.port, stop: () => p.stop() };
       };
-      const t = await measureThroughput(ctx.tools, launch, load, n);
+      const t = await repeated(ctx, peer.name, () => measureThroughput(ctx.tools, launch, load, n));
       result.peers.push({ name: peer.name, rate: t.rate, peakRss: t.peakRss, lossRatio: t.lossRatio });
       ctx.log(`  ${peer.name}: ${fmtRate(t.rate)}, delivered ${t.received}/${t.sent}, peak RSS ${fmtMb(t.peakRss)} (${n} messages)`);
     } catch (e) {
@@ -101,7 +101,7 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
 
 async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Launch, messages: number, result: ScenarioResult): Promise<void> {
   const load = spec.load;
-  const t = await measureThroughput(ctx.tools, launchRouter, load, messages);
+  const t = await repeated(ctx, 'switchyard', () => measureThroughput(ctx.tools, launchRouter, load, messages));
   if (t.received === 0) {
     const errs = t.loadgen.errors ? `; the generator saw ${t.loadgen.errors} errors (non-2xx or failed writes)` : '';
     result.unavailable = `router delivered nothing of ${t.sent} messages${errs} (input or drain missing?)`;
@@ -146,6 +146,17 @@ async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Laun
     result.notes.push(`${t.sink.hosts} of ${load.hosts} hostnames arrived`);
   }
   spec.after?.(ctx, result);
+}
+
+/** --repeat N: run a throughput measurement N times and keep the median run,
+ * because on a shared machine one run can be off by 2× either way. */
+async function repeated(ctx: RunContext, what: string, run: () => Promise<ThroughputResult>): Promise<ThroughputResult> {
+  const runs: ThroughputResult[] = [];
+  for (let i = 0; i < Math.max(1, ctx.repeat ?? 1); i++) runs.push(await run());
+  if (runs.length === 1) return runs[0];
+  runs.sort((a, b) => a.rate - b.rate);
+  ctx.log(`  ${what} runs: ${runs.map((r) => fmtRate(r.rate)).join(', ')} → median`);
+  return runs[Math.floor(runs.length / 2)];
 }
 
 export function fmtRate(r: number | undefined): string {

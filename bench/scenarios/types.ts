@@ -6,6 +6,8 @@ export interface RunContext {
   tools: CTools;
   /** --messages: overrides each scenario's default message count. */
   messages?: number;
+  /** --repeat N: throughput runs per figure, median kept. */
+  repeat?: number;
   /** --no-peers: skip rsyslog/syslog-ng (quicker iterations on the router alone). */
   noPeers?: boolean;
   /** --profile: directory for the router's V8 CPU profiles. */
