@@ -6,11 +6,13 @@
 // converted, a nil hostname filled in, JSON events encoded) are appended back
 // to back. Offsets are kept in typed arrays: no object per message.
 //
-// Admission (`firstRefused`) asks the router, for every message, whether a
-// `block` drain would refuse it; only if none would does routing start. A
-// batch can still fill a block drain by itself while it is being routed; then
-// `routeAll` waits (polling, rare) for the drain to make room instead of
-// letting the router count the message as dropped, up to a hold time.
+// Admission (`firstRefused`) checks that no `block` drain would refuse any
+// message, alone or as part of the whole batch; only then does routing start.
+// If a block drain still runs out of room while the batch is being routed
+// (its ring is fragmented, or the batch is larger than the ring), `routeAll`
+// waits (polling, rare) for the drain to make room instead of letting the
+// router count the message as dropped, up to a hold time.
+import type { Drain } from '../drains/drain';
 import type { Router } from '../router/router';
 import { UNROUTED } from '../router/verdict';
 
@@ -119,15 +121,57 @@ export class BatchPool {
   }
 }
 
+// Per-record bytes a drain may add to a message in its ring (octet count and
+// space, or LF), rounded up; the ring's own record header is not in its byte count.
+const RECORD_SLACK = 12;
+
 /**
- * Index of the first message a `block` drain would refuse right now, or -1.
- * Nothing is queued.
+ * Is `d` a drain that refuses when full (policy `block`, not cut loose)?
+ * Drain has no public accessor for this, so ask it about a message larger
+ * than its whole ring: only a refusing drain says yes. With no feeder the
+ * question has no side effect. (Asked of the lead: Drain.wouldRefuseBatch.)
+ */
+function refusesWhenFull(d: Drain): boolean {
+  return d.wouldRefuse(d.ring.maxBytes + 1, null);
+}
+
+/**
+ * Index of the first message a `block` drain would refuse, or -1. Nothing is
+ * queued. Two checks: every message on its own (exact: is a drain full now?),
+ * then the batch as a whole per drain (count and bytes against what the ring
+ * has left, with RECORD_SLACK per record), so a batch that would fill a block
+ * drain half way through is refused before any of it is queued. A batch
+ * larger than a drain's whole ring can never pass the second check; it is
+ * admitted on the first alone and routeAll waits for room as it drains.
  */
 export function firstRefused(router: Router, b: IngestBatch): number {
   for (let i = 0; i < b.count; i++) {
     if (router.wouldRefuse(b.source(i), b.hostStarts[i], b.hostEnds[i], b.ends[i] - b.starts[i])) return i;
   }
-  return -1;
+  let need: Map<Drain, { count: number; bytes: number; first: number }> | null = null;
+  const table = router.routes;
+  for (let i = 0; i < b.count; i++) {
+    const drains = table.lookup(b.source(i), b.hostStarts[i], b.hostEnds[i]);
+    if (drains === undefined) continue;
+    for (let k = 0; k < drains.length; k++) {
+      need ??= new Map();
+      const n = need.get(drains[k]);
+      if (n === undefined) need.set(drains[k], { count: 1, bytes: b.ends[i] - b.starts[i], first: i });
+      else {
+        n.count++;
+        n.bytes += b.ends[i] - b.starts[i];
+      }
+    }
+  }
+  if (need === null) return -1;
+  let first = -1;
+  for (const [d, n] of need) {
+    const r = d.ring;
+    const bytes = n.bytes + n.count * RECORD_SLACK;
+    if (n.count > r.maxCount || bytes > r.maxBytes) continue;
+    if ((r.count + n.count > r.maxCount || r.bytes + bytes > r.maxBytes) && refusesWhenFull(d) && (first < 0 || n.first < first)) first = n.first;
+  }
+  return first;
 }
 
 export interface Hold {
