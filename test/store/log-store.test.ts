@@ -21,6 +21,8 @@ async function metric(name: string, labels: Record<string, string> = {}): Promis
 
 const ALL = { afterId: '0', since: null, until: null };
 
+t.setTimeout(120_000); // PGlite start-up is slow on a loaded machine
+
 t.test('keyProblem', async (t) => {
   t.equal(keyProblem('app-space'), null);
   t.equal(keyProblem('A.b_c~d-9'), null);
