@@ -16,8 +16,12 @@ export const FALLBACK_REASONS = [
   'no_service', // the fourth part is empty (outbound|80||)
   'no_namespace', // the service host has no dot, or an empty name/namespace
   'bad_chars', // the name or namespace holds characters a hostname cannot
+  'too_long', // name.namespace is longer than RFC 5424's 255-character HOSTNAME
 ] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
+
+/** Longest hostname RFC 5424 allows. */
+const MAX_HOSTNAME = 255;
 
 // RFC 5424 HOSTNAME is 1*255 PRINTUSASCII (33..126); we are stricter and
 // accept DNS-ish names only, so a hostname is always a safe route key.
@@ -79,12 +83,12 @@ function clusterRule(cluster: string | undefined | null, akkeris: boolean): stri
   if (d2 < 0 || d2 > hostEnd) d2 = hostEnd;
   if (d2 === d1 + 1) return 'no_namespace';
   if (!allHostChars(cluster, start, d1) || !allHostChars(cluster, d1 + 1, d2)) return 'bad_chars';
+  // The encoder would cut a longer HOSTNAME, and the drain would see a name
+  // other than the one we routed by.
+  if (d2 - start > MAX_HOSTNAME) return 'too_long';
   if (!akkeris) return cluster.slice(start, d2);
   return cluster.slice(start, d1) + '-' + cluster.slice(d1 + 1, d2);
 }
-
-/** Longest hostname RFC 5424 allows. */
-const MAX_HOSTNAME = 255;
 
 /** A stream-level fallback (log_name or node id) usable as a hostname. */
 function usableFallback(s: string | undefined | null): boolean {

@@ -79,11 +79,11 @@ export function makePki(): TestPki {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-envoy-pki-'));
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ca = (name: string) =>
-    ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`,
+    ssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', `/CN=${name}`,
       '-keyout', `${name}.key`, '-out', `${name}.crt`);
   const leaf = (name: string, signer: string, ext: string) => {
     fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-    ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+    ssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
     ssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${signer}.crt`, '-CAkey', `${signer}.key`, '-CAcreateserial',
       '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.crt`);
   };

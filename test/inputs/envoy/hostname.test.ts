@@ -35,6 +35,8 @@ const table: Array<[string | undefined, string, string]> = [
   ['outbound|80||api.de"f', 'bad_chars', 'bad_chars'],
   ['outbound|80||ápi.default', 'bad_chars', 'bad_chars'],
   ['outbound|80||api.default\n.svc', 'bad_chars', 'bad_chars'],
+  [`outbound|80||${'n'.repeat(127)}.${'s'.repeat(127)}.svc`, `${'n'.repeat(127)}.${'s'.repeat(127)}`, `${'n'.repeat(127)}-${'s'.repeat(127)}`],
+  [`outbound|80||${'n'.repeat(128)}.${'s'.repeat(127)}.svc`, 'too_long', 'too_long'],
 ];
 
 t.test('cluster name → hostname, plain and AKKERIS modes', async (t) => {

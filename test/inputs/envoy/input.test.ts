@@ -57,6 +57,8 @@ t.test('one stream, HTTP and TCP batches, identifier only first: every entry rea
   const { input, receivers } = await setup(t, ['api.default', 'pg.data', 'edge-als']);
   const httpBefore = await metricValue('switchyard_envoy_entries_total', { type: 'http', outcome: 'accepted' });
   const fbBefore = await metricValue('switchyard_envoy_hostname_fallbacks_total', { reason: 'not_outbound' });
+  const streamsBefore = await metricValue('switchyard_envoy_streams_total');
+  const endsBefore = await metricValue('switchyard_envoy_stream_ends_total', { reason: 'client_end' });
   const s = openAlsStream(input.port);
   const api = 'outbound|80||api.default.svc.cluster.local';
   const pg = 'outbound|5432||pg.data.svc.cluster.local';
@@ -135,6 +137,9 @@ t.test('one stream, HTTP and TCP batches, identifier only first: every entry rea
   t.equal(input.stats.streamsActive, 0);
   t.equal((await metricValue('switchyard_envoy_entries_total', { type: 'http', outcome: 'accepted' })) - httpBefore, 5, 'metric follows the stats');
   t.equal((await metricValue('switchyard_envoy_hostname_fallbacks_total', { reason: 'not_outbound' })) - fbBefore, 1);
+  t.equal((await metricValue('switchyard_envoy_streams_total')) - streamsBefore, 1);
+  t.equal((await metricValue('switchyard_envoy_stream_ends_total', { reason: 'client_end' })) - endsBefore, 1);
+  t.equal(await metricValue('switchyard_envoy_streams_active'), 0);
 });
 
 t.test('AKKERIS mode: name-namespace hostnames and the akkeris/router app name', async (t) => {
