@@ -44,7 +44,8 @@ export function parseRetryAfter(value: string | string[] | undefined | null, now
   if (/^\d+$/.test(v)) return Math.min(Number(v) * 1000, MAX_RETRY_AFTER_MS);
   // HTTP-date: IMF-fixdate, or the obsolete RFC 850 / asctime forms, which Date.parse reads.
   if (!/[a-z]/i.test(v)) return null;
-  const at = Date.parse(v);
+  // Every HTTP-date is GMT; asctime() form does not say so, and Date.parse would read it as local time.
+  const at = Date.parse(/GMT|UTC|[+-]\d{4}$/.test(v) ? v : v + ' GMT');
   if (Number.isNaN(at)) return null;
   return Math.min(Math.max(0, at - nowMs), MAX_RETRY_AFTER_MS);
 }
