@@ -194,7 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[] = []): Config 
       ? { cert: cert.text, key: key.text, ca: ca.text, clientAuth: !!ca.text && bool('SYSLOG_TLS_CLIENT_AUTH'), certFile: cert.file, keyFile: key.file, caFile: ca.file, proxyProtocol: bool('SYSLOG_TLS_PROXY_PROTOCOL') }
       : null,
     tcpProxyProtocol: bool('SYSLOG_TCP_PROXY_PROTOCOL'),
-    maxMessageBytes: bytes('MAX_MESSAGE_BYTES'),
+    // Converting RFC 3164 to 5424 needs room for the new header fields.
+    maxMessageBytes: get('MAX_MESSAGE_BYTES', (v) => { const n = parseBytes(v); return n !== undefined && n >= 1024 && n <= 16 * 1024 * 1024 ? n : undefined; }, 'a size from 1KiB to 16MiB'),
     maxConnections: int('MAX_CONNECTIONS'),
     idleTimeoutMs: ms('IDLE_TIMEOUT'),
     handshakeTimeoutMs: ms('HANDSHAKE_TIMEOUT'),
