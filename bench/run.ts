@@ -13,8 +13,9 @@ import { routeScale } from './scenarios/route-scale';
 import { fanOut, httpLogplex, manyDrains, tcpLf3164, tcpOctet, tls, udp } from './scenarios/syslog';
 import { emptyResult, type RunContext, type Scenario, type ScenarioResult } from './scenarios/types';
 import { summarizeProfiles } from './lib/cpu-profile';
+import { envoyAls } from './envoy';
 
-const SCENARIOS: Scenario[] = [tcpOctet, tcpLf3164, fanOut, udp, manyDrains, tls, httpLogplex, persistentStore, routeScale];
+const SCENARIOS: Scenario[] = [tcpOctet, tcpLf3164, fanOut, udp, manyDrains, tls, httpLogplex, persistentStore, routeScale, envoyAls];
 
 interface Args {
   scenarios: number[];
