@@ -16,6 +16,8 @@ import { StreamListener } from './inputs/stream-listener';
 import { TlsContext } from './inputs/tls-context';
 import { UdpInput } from './inputs/udp-input';
 import { EnvoyInput } from './inputs/envoy';
+import { httpEvents } from './inputs/http-events';
+import { httpSyslog } from './inputs/http-syslog';
 import { Router } from './router/router';
 import { FileRouteSource } from './routes/file-source';
 import { DbRouteSource } from './routes/postgres-source';
@@ -161,6 +163,9 @@ export class App {
   private async startHttp(): Promise<void> {
     const c = this.config;
     await this.http.register(healthRoutes, { readiness: { notReady: () => this.notReady() } });
+    const ingest = { router: this.router, token: c.ingestToken, intake: { tzOffsetMinutes: c.tzOffsetMinutes, fallbackHostname: c.hostnameFallback, maxMessageBytes: c.maxMessageBytes } };
+    if (c.inputs.httpSyslog) await this.http.register(httpSyslog, { ...ingest, path: c.http.syslogPath });
+    if (c.inputs.httpEvents) await this.http.register(httpEvents, { ...ingest, path: c.http.eventsPath });
     if (this.db) {
       await this.http.register(drainsApi, { db: this.db, token: c.apiToken ?? undefined, validateEndpoint, maskEndpoint: maskUrl });
     }
