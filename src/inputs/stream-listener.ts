@@ -159,6 +159,13 @@ export class StreamListener {
     s.once('secure', () => {
       clearTimeout(timer);
       this.handshaking.delete(raw);
+      if (t.requireClientCert && !clientVerified(s)) {
+        this.stats.rejected.tls++;
+        this.log.debug({ input: this.opts.name }, 'connection closed: client certificate not signed by SYSLOG_TLS_CA');
+        s.destroy();
+        raw.destroy();
+        return;
+      }
       this.serve(s, address, null);
     });
   }
@@ -169,4 +176,18 @@ export class StreamListener {
     if (first !== null) s.emit('data', first);
     s.resume();
   }
+}
+
+/**
+ * Whether the client certificate verified against our CA. A TLSSocket made
+ * by hand (TLS starts after the PROXY header, so there is no tls.Server) does
+ * not get the check tls.Server runs after the handshake: OpenSSL only insists
+ * that *a* certificate was sent, so one from any other CA got through. This
+ * reads the verification result the way tls.Server does; if that handle is
+ * ever missing we fail closed.
+ */
+function clientVerified(s: tls.TLSSocket): boolean {
+  const handle = (s as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  if (handle === undefined || typeof handle.verifyError !== 'function') return false;
+  return handle.verifyError() === null;
 }
