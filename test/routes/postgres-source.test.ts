@@ -25,25 +25,42 @@ async function dbSet(b: Backend): Promise<string[]> {
 }
 
 /**
- * Resolves with the first emitted set equal to `want`. The guard timer only
- * turns a hang into a readable failure; it is not a speed assertion.
+ * Follows a source's emits from before start(), so a set emitted before the
+ * test gets around to asking is not missed. until() resolves with the latest
+ * (or a later) set equal to `want`. The guard timer only turns a hang into a
+ * readable failure; it is not a speed assertion.
  */
-function emitted(src: DbRouteSource, want: string[], what: string): Promise<ReadonlyArray<RouteRow>> {
-  return new Promise((resolve, reject) => {
-    const seen: number[] = [];
-    const guard = setTimeout(() => {
-      src.off('routes', on);
-      reject(new Error(`${what}: never emitted the expected ${want.length} rows (saw sets of sizes ${seen.join(', ') || 'none'})`));
-    }, 15_000);
-    const on = (rows: ReadonlyArray<RouteRow>) => {
-      seen.push(rows.length);
-      if (JSON.stringify(key(rows)) !== JSON.stringify(want)) return;
-      clearTimeout(guard);
-      src.off('routes', on);
-      resolve(rows);
-    };
-    src.on('routes', on);
-  });
+class Watch {
+  latest: ReadonlyArray<RouteRow> | undefined;
+  emits = 0;
+  private waiter: ((rows: ReadonlyArray<RouteRow>) => void) | undefined;
+
+  constructor(src: DbRouteSource) {
+    src.on('routes', (rows: ReadonlyArray<RouteRow>) => {
+      this.latest = rows;
+      this.emits++;
+      this.waiter?.(rows);
+    });
+  }
+
+  until(want: string[], what: string): Promise<ReadonlyArray<RouteRow>> {
+    const wanted = JSON.stringify(want);
+    return new Promise((resolve, reject) => {
+      const check = (rows: ReadonlyArray<RouteRow>) => {
+        if (JSON.stringify(key(rows)) !== wanted) return false;
+        clearTimeout(guard);
+        this.waiter = undefined;
+        resolve(rows);
+        return true;
+      };
+      const guard = setTimeout(() => {
+        this.waiter = undefined;
+        reject(new Error(`${what}: never emitted the expected ${want.length} rows (latest had ${this.latest?.length ?? 'none'})`));
+      }, 15_000);
+      if (this.latest !== undefined && check(this.latest)) return;
+      this.waiter = (rows) => void check(rows);
+    });
+  }
 }
 
 async function metric(name: string): Promise<number> {
@@ -52,10 +69,10 @@ async function metric(name: string): Promise<number> {
   return (await m.get()).values.reduce((s, v) => s + v.value, 0);
 }
 
-async function source(teardown: Teardown, db: Db, dataDir: string, extra: Partial<DbRouteSourceOptions> = {}): Promise<DbRouteSource> {
+async function source(teardown: Teardown, db: Db, dataDir: string, extra: Partial<DbRouteSourceOptions> = {}): Promise<DbRouteSource & { watch: Watch }> {
   const src = new DbRouteSource({ db, dataDir, logger, ...extra });
   teardown(() => src.close());
-  return src;
+  return Object.assign(src, { watch: new Watch(src) });
 }
 
 t.test('each backend', async (t) => {
@@ -71,25 +88,20 @@ t.test('each backend', async (t) => {
       await t.test('initial load, then insert / update / delete each emit the exact set', async (t) => {
         const src = await source(t.teardown.bind(t), db, lkgDir);
         t.equal(src.ready, false);
-        const first = emitted(src, await dbSet(b), 'initial load');
+        const first = src.watch.until(await dbSet(b), 'initial load');
         await src.start();
         t.equal(src.ready, true, 'ready once loaded from the database');
         t.equal((await first).length, 3);
 
-        let want: Promise<unknown>;
         const id = await insert('app-new', 'https://logs.example/in');
-        want = emitted(src, await dbSet(b), 'after insert');
-        await want;
+        await src.watch.until(await dbSet(b), 'after insert');
         await b.sql(`UPDATE drains SET endpoint = 'https://logs.example/v2' WHERE drain = $1`, [id]);
-        want = emitted(src, await dbSet(b), 'after update');
-        await want;
+        await src.watch.until(await dbSet(b), 'after update');
         await b.sql(`DELETE FROM drains WHERE hostname = 'app-0'`);
-        want = emitted(src, await dbSet(b), 'after delete');
-        await want;
+        await src.watch.until(await dbSet(b), 'after delete');
         // Several changes in one transaction: one burst, read together.
         await b.sql(`INSERT INTO drains (hostname, endpoint) SELECT 'burst-' || g, 'https://b.example/' || g FROM generate_series(1, 50) g`);
-        want = emitted(src, await dbSet(b), 'after a 50-row burst');
-        await want;
+        await src.watch.until(await dbSet(b), 'after a 50-row burst');
         t.equal(await metric('switchyard_routes_rows'), (await dbSet(b)).length, 'rows gauge follows the set');
 
         await src.close();
@@ -100,13 +112,13 @@ t.test('each backend', async (t) => {
 
       await t.test('emitted sets are snapshots: later changes do not alter them', async (t) => {
         const src = await source(t.teardown.bind(t), db, await tempDir(t.teardown.bind(t)));
-        const firstP = emitted(src, await dbSet(b), 'initial');
+        const firstP = src.watch.until(await dbSet(b), 'initial');
         await src.start();
         const first = await firstP;
         const before = key(first);
         await b.sql(`UPDATE drains SET endpoint = endpoint || '?x=1' WHERE hostname LIKE 'burst-%'`);
         await b.sql(`DELETE FROM drains WHERE hostname = 'app-1'`);
-        await emitted(src, await dbSet(b), 'after update + delete');
+        await src.watch.until(await dbSet(b), 'after update + delete');
         t.same(key(first), before, 'the earlier array and its rows are unchanged');
       });
 
@@ -115,7 +127,7 @@ t.test('each backend', async (t) => {
         await src.start();
         const resyncsBefore = await metric('switchyard_route_source_resyncs_total');
         await b.sql(`INSERT INTO drains (hostname, endpoint) SELECT 'big-' || g, 'https://big.example/' || g FROM generate_series(1, 40) g`);
-        await emitted(src, await dbSet(b), 'after a 40-row burst');
+        await src.watch.until(await dbSet(b), 'after a 40-row burst');
         t.ok((await metric('switchyard_route_source_resyncs_total')) > resyncsBefore, 'a full resync ran');
       });
 
@@ -125,7 +137,7 @@ t.test('each backend', async (t) => {
         await b.sql('ALTER TABLE drains DISABLE TRIGGER switchyard_drains_notify');
         t.teardown(() => b.sql('ALTER TABLE drains ENABLE TRIGGER switchyard_drains_notify'));
         await insert('silent', 'https://silent.example/');
-        await emitted(src, await dbSet(b), 'after a silent insert');
+        await src.watch.until(await dbSet(b), 'after a silent insert');
         await b.sql('ALTER TABLE drains ENABLE TRIGGER switchyard_drains_notify');
         t.pass('the silent insert arrived through the periodic resync');
       });
@@ -134,13 +146,13 @@ t.test('each backend', async (t) => {
         const src = await source(t.teardown.bind(t), db, await tempDir(t.teardown.bind(t)));
         await src.start();
         const saveId = await insert('keep', 'https://keep.example/');
-        await emitted(src, await dbSet(b), 'before truncate');
+        await src.watch.until(await dbSet(b), 'before truncate');
         const all = await b.sql('SELECT drain::text AS id, hostname, endpoint FROM drains');
         await b.sql('TRUNCATE drains');
-        await emitted(src, [], 'after truncate');
+        await src.watch.until([], 'after truncate');
         // Put the rows back for the next tests.
         for (const r of all.rows as RouteRow[]) await b.sql('INSERT INTO drains (drain, hostname, endpoint) VALUES ($1, $2, $3)', [r.id, r.hostname, r.endpoint]);
-        await emitted(src, await dbSet(b), 'after restoring');
+        await src.watch.until(await dbSet(b), 'after restoring');
         t.ok(saveId);
       });
 
@@ -153,7 +165,7 @@ t.test('each backend', async (t) => {
         await b.sql(`UPDATE drains SET hostname = 'conv-2' WHERE drain = $1`, [id]);
         await b.sql(`DELETE FROM drains WHERE hostname LIKE 'big-%'`);
         const want = await dbSet(b);
-        const [r1, r2] = await Promise.all([emitted(s1, want, 'source 1'), emitted(s2, want, 'source 2')]);
+        const [r1, r2] = await Promise.all([s1.watch.until(want, 'source 1'), s2.watch.until(want, 'source 2')]);
         t.same(key(r1), key(r2));
       });
 
@@ -165,7 +177,7 @@ t.test('each backend', async (t) => {
         const down = await openDb({ url: `postgres://postgres@127.0.0.1:${port}/nowhere`, dataDir: lkgDir, logger });
         t.teardown(() => down.close());
         const src = await source(t.teardown.bind(t), down, lkgDir);
-        const got = emitted(src, key(saved!), 'last-known-good');
+        const got = src.watch.until(key(saved!), 'last-known-good');
         await src.start();
         t.equal(src.ready, false, 'not ready: nothing came from the database');
         t.same(key(await got), key(saved!));
@@ -193,7 +205,7 @@ t.test('each backend', async (t) => {
         await src.start();
         t.equal(src.ready, false);
         const want = await dbSet(b);
-        const loaded = emitted(src, want, 'after postgres became reachable');
+        const loaded = src.watch.until(want, 'after postgres became reachable');
         await startProxy(t.teardown.bind(t), port);
         await loaded;
         t.equal(src.ready, true);
@@ -227,7 +239,7 @@ t.test('each backend', async (t) => {
         await writer.query(`DELETE FROM drains WHERE hostname LIKE 'burst-1%'`);
         await writer.query(`UPDATE drains SET endpoint = 'https://moved.example/' WHERE hostname = 'conv-2'`);
         const want = key((await writer.query('SELECT drain::text AS id, hostname, endpoint FROM drains')).rows);
-        const after = emitted(src, want, 'after reconnect');
+        const after = src.watch.until(want, 'after reconnect');
         await admin.query(`ALTER DATABASE ${b.database} ALLOW_CONNECTIONS true`);
         await after;
         t.equal(await metric('switchyard_route_source_connected'), 1, 'listening again');

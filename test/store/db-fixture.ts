@@ -1,7 +1,7 @@
 // Shared by the db, migrate, route-source and drains-api tests: every suite
 // runs once per backend — a fresh database on the real PostgreSQL here (when
 // reachable) and PGlite in a temp dir.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,8 +98,34 @@ async function postgresBackend(teardown: Teardown): Promise<Backend> {
   };
 }
 
+/**
+ * PGlite's initdb costs seconds of CPU (much more on a loaded machine), while
+ * opening an existing data dir takes a fraction of that. So one freshly
+ * initialised, never-used data dir is kept per PGlite version and copied into
+ * each test's dataDir; openDb then opens it exactly as it opens any existing
+ * <dataDir>/pglite. Built in a temp dir and renamed into place, so concurrent
+ * test files never see half a template.
+ */
+async function pgliteTemplate(): Promise<string> {
+  const pkg = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
+  const { version } = JSON.parse(await readFile(pkg, 'utf8')) as { version: string };
+  const dir = path.join(os.tmpdir(), `switchyard-test-pglite-template-${version}`);
+  if (await stat(path.join(dir, 'PG_VERSION')).then(() => true, () => false)) return dir;
+  const { PGlite } = await import('@electric-sql/pglite');
+  const building = await mkdtemp(`${dir}.building-`);
+  const pgl = await PGlite.create(building);
+  await pgl.close();
+  try {
+    await rename(building, dir);
+  } catch {
+    await rm(building, { recursive: true, force: true }); // another test file won the race
+  }
+  return dir;
+}
+
 async function pgliteBackend(teardown: Teardown): Promise<Backend> {
   const dataDir = await tempDir(teardown);
+  await cp(await pgliteTemplate(), path.join(dataDir, 'pglite'), { recursive: true });
   let shared: Promise<Db> | undefined;
   const open = () => (shared ??= openDb({ dataDir, logger }));
   teardown(async () => {
