@@ -1,6 +1,7 @@
 import t from 'tap';
 import { backoffDelay, describePostgresUrl, openDb, type DbListenHandlers } from '../../src/store/db';
-import { backends, logger, tempDir } from './db-fixture';
+import { LISTEN_APPLICATION_NAME } from '../../src/store/db-postgres';
+import { backends, closedPort, logger, tempDir } from './db-fixture';
 
 t.test('describePostgresUrl drops the password and the query string', async (t) => {
   t.equal(describePostgresUrl('postgres://app:s3cret@db.example:5433/routes?sslmode=require'), 'postgres://app@db.example:5433/routes');
@@ -105,6 +106,63 @@ t.test('each backend', async (t) => {
         t.same(got, ['first', '{"op":"insert"}'], 'only our channel, in order, payload untouched');
         await h.close();
         await h.close(); // idempotent
+      });
+
+      if (b.name !== 'postgres') return;
+
+      await t.test('listen: a killed backend is reported, reconnected and listening again', async (t) => {
+        const events: string[] = [];
+        let step: () => void = () => {};
+        const next = () => new Promise<void>((r) => (step = r));
+        let wait = next();
+        const h = await db.listen('sy_test_reconnect', {
+          onNotify: (p) => {
+            events.push(`notify ${p}`);
+            step();
+          },
+          onConnect: () => {
+            events.push('connect');
+            step();
+          },
+          onDisconnect: () => {
+            events.push('disconnect');
+            step();
+          },
+        });
+        t.teardown(() => h.close());
+        await wait;
+        wait = next();
+        const killed = await b.sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [
+          LISTEN_APPLICATION_NAME,
+        ]);
+        t.equal(killed.rowCount, 1, 'one LISTEN backend, found by application_name');
+        while (events[events.length - 1] !== 'connect' || events.length < 3) {
+          await wait;
+          wait = next();
+        }
+        t.same(events, ['connect', 'disconnect', 'connect']);
+        await b.sql(`NOTIFY sy_test_reconnect, 'after'`);
+        await wait;
+        t.same(events[3], 'notify after', 'LISTEN was re-issued on the new connection');
+      });
+
+      await t.test('listen: an unreachable server is retried until close(), which leaves nothing running', async (t) => {
+        const down = await openDb({ url: `postgres://postgres@127.0.0.1:${await closedPort()}/x`, dataDir: b.dataDir, logger });
+        let failures = 0;
+        let twice: () => void = () => {};
+        const retried = new Promise<void>((r) => (twice = r));
+        const h = await down.listen('sy_test_down', {
+          onNotify: () => t.fail('no notifications from nowhere'),
+          onConnect: () => t.fail('cannot connect to a closed port'),
+          onDisconnect: (err) => {
+            t.match(err.message, /ECONNREFUSED/);
+            if (++failures === 2) twice();
+          },
+        });
+        await retried;
+        await h.close();
+        await down.close();
+        t.pass('closed while retrying (a leaked timer or socket would keep this test file from exiting)');
       });
     });
   }
