@@ -1,7 +1,9 @@
 // The Elasticsearch drain against a real HTTP server speaking the _bulk
 // protocol: it parses the NDJSON and answers per item, the way Elasticsearch
 // does, including partial failures.
+import net from 'node:net';
 import t from 'tap';
+import { startTestRouter } from '../../helpers/router';
 import { droppedTotal, makeDrain, pushAll, settled, startHttpSink, type SinkRequest } from '../batch/http-sink';
 
 interface BulkDoc {
@@ -119,5 +121,35 @@ t.test('bearer auth; a 401 drops the batch as rejected', async (t) => {
   t.equal(bad.stats.retried, 0);
   await good.close(1000);
   await bad.close(1000);
+  await sink.close();
+});
+
+t.test('end to end: syslog over TCP into the router, documents into _bulk', async (t) => {
+  const { sink, stored } = await startBulkServer(1);
+  const router = await startTestRouter({ routes: [['Api.Example', `elasticsearch+http://127.0.0.1:${sink.port}/es?batch_size=25&batch_wait=5&backoff_min=1&backoff_max=5`]] });
+  const s = net.connect(router.ports.tcp, '127.0.0.1');
+  await new Promise((r) => s.once('connect', r));
+  const lines: string[] = [];
+  for (let i = 0; i < 100; i++) lines.push(`<134>1 2026-11-22T03:00:00.000Z api.example web ${i} - ${i === 7 ? 'busy' : i === 9 ? 'reject' : 'fine'} ${i}`);
+  s.end(lines.join('\n') + '\n');
+  const d = await (async () => {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const x = router.router.routes.lookupName('api.example')?.[0];
+      if (x && x.queued === 0 && x.stats.delivered + droppedTotal(x) >= 100) return x;
+      if (Date.now() > deadline) throw new Error('drain did not settle');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  t.equal(d.kind, 'elasticsearch');
+  // The rejected document is announced by the drain's L10 notice, itself a document.
+  const docs = stored.filter((x) => x.doc.app === 'web');
+  t.equal(d.stats.dropped.rejected, 1);
+  t.equal(d.stats.delivered, 99 + d.notices);
+  t.equal(stored.length, 99 + d.notices);
+  t.equal(docs.length, 99);
+  t.equal(new Set(docs.map((x) => x.doc.procid)).size, 99, 'no document twice');
+  t.ok(docs.every((x) => x.index === 'api.example'));
+  await router.close();
   await sink.close();
 });
