@@ -11,6 +11,7 @@ import { startHousekeeping, stopHousekeeping } from './drains/housekeeping';
 import { maskUrl, validateEndpoint } from './drains/url';
 import { healthRoutes } from './http/health';
 import drainsApi from './http/drains-api';
+import logsApi from './http/logs-api';
 import { Intake } from './inputs/intake';
 import { StreamListener } from './inputs/stream-listener';
 import { TlsContext } from './inputs/tls-context';
@@ -25,6 +26,7 @@ import { RouteManager } from './routes/route-manager';
 import type { RouteSource } from './routes/route-source';
 import { openDb, type Db } from './store/db';
 import { migrate } from './store/migrate';
+import { LogStore } from './store/log-store';
 
 export interface AppOptions {
   logger?: Logger;
@@ -37,6 +39,9 @@ export class App {
   readonly router = new Router();
   readonly http: FastifyInstance;
   db: Db | null = null;
+  /** persistent:// drains and GET /logs; its database opens on first use. */
+  logStore: LogStore | null = null;
+  private persistentDb: Db | null = null;
   routes!: RouteManager;
   private source!: RouteSource;
   private tcp: StreamListener | null = null;
@@ -76,6 +81,7 @@ export class App {
     const c = this.config;
     startHousekeeping();
     this.source = this.opts.routeSource ?? (await this.openRouteSource());
+    this.logStore = new LogStore({ db: () => this.openPersistentDb(), ownsDb: false, logger: this.log.child({ component: 'store' }) });
     this.routes = new RouteManager({
       router: this.router,
       source: this.source,
@@ -84,7 +90,7 @@ export class App {
         buffer: { policy: c.drain.policy, bytes: c.drain.bufferBytes, messages: c.drain.bufferMessages, graceMs: c.drain.graceMs },
         connectTimeoutMs: c.drain.connectTimeoutMs,
         writeTimeoutMs: c.drain.writeTimeoutMs,
-        services: {},
+        services: { persistent: this.logStore },
       },
       logger: this.log.child({ component: 'routes' }),
       drainCloseGraceMs: c.shutdownGraceMs,
@@ -169,7 +175,16 @@ export class App {
     if (this.db) {
       await this.http.register(drainsApi, { db: this.db, token: c.apiToken ?? undefined, validateEndpoint, maskEndpoint: maskUrl });
     }
+    if (this.logStore) await this.http.register(logsApi, { store: this.logStore, token: c.apiToken ?? undefined, path: c.persistent.path });
     await this.http.listen({ port: c.ports.http, host: c.bindAddress });
+  }
+
+  /** PERSISTENT_DATABASE_URL, else the routes database, else embedded PGlite in DATA_DIR. */
+  private async openPersistentDb(): Promise<Db> {
+    const c = this.config;
+    if (!c.persistent.databaseUrl && this.db) return this.db;
+    this.persistentDb ??= await openDb({ url: c.persistent.databaseUrl ?? undefined, dataDir: c.dataDir, logger: this.log.child({ component: 'store' }) });
+    return this.persistentDb;
   }
 
   notReady(): string[] {
@@ -200,6 +215,8 @@ export class App {
     await this.http.close();
     await this.routes?.close(this.config.shutdownGraceMs);
     this.router.close();
+    await this.logStore?.close();
+    await this.persistentDb?.close();
     await this.db?.close();
     stopHousekeeping();
   }

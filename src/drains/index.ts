@@ -16,6 +16,17 @@ registerDrainKind({
   create: (spec, ctx) =>
     (spec.options as SyslogDrainOptions).transport === 'udp' ? new SyslogUdpDrain(spec, ctx) : new SyslogStreamDrain(spec, ctx),
 });
+
+// persistent://<key>: the Postgres-backed log store (ctx.services.persistent).
+import { parsePersistentUrl, persistentParams } from './persistent/config';
+import { PersistentDrain } from './persistent/persistent-drain';
+registerDrainKind({
+  kind: 'persistent',
+  schemes: ['persistent'],
+  params: persistentParams,
+  parse: parsePersistentUrl,
+  create: (spec, ctx) => new PersistentDrain(spec, ctx),
+});
 registerDrainKind(httpDrainKind);
 registerDrainKind(logplexDrainKind);
 registerDrainKind(esDrainKind);
