@@ -24,6 +24,7 @@ import { Backoff } from '../backoff';
 import { Drain, type DropReason } from '../drain';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
 import { HttpTransport, type HttpResponse } from './http-transport';
+import { newRequestCounts, trackRequests, untrackRequests } from './metrics';
 import type { BatchOptions, HttpTarget } from './options';
 import { networkFailure, type Outcome } from './outcome';
 import { newBatch, pickRecords, recordStart, splitBatch, type RecordBatch } from './record-batch';
@@ -71,6 +72,8 @@ export class BatchDrain extends Drain {
   private readonly sleepers = new Set<Sleeper>();
   private lastWarn = 0;
   private suppressed = 0;
+  /** Requests by result, for switchyard_drain_http_requests_total. */
+  readonly requests = newRequestCounts();
 
   constructor(spec: DrainSpec<HttpFamilyOptions>, ctx: DrainContext, codec: BatchCodec) {
     super({ url: spec.url, label: spec.label, kind: spec.kind, buffer: bufferOptions(spec, ctx), logger: ctx.logger });
@@ -80,6 +83,7 @@ export class BatchDrain extends Drain {
     this.timeoutMs = this.batch.timeoutMs ?? ctx.writeTimeoutMs;
     this.connectTimeoutMs = ctx.connectTimeoutMs;
     this.backoff = new Backoff(this.batch.backoffMinMs, this.batch.backoffMaxMs);
+    trackRequests(this);
   }
 
   protected recordLength(n: number): number {
@@ -127,6 +131,7 @@ export class BatchDrain extends Drain {
     this.transport?.destroy();
     this.transport = null;
     this.connected = false;
+    untrackRequests(this);
   }
 
   private readonly onWait = (): void => {
@@ -207,17 +212,20 @@ export class BatchDrain extends Drain {
     const max = this.batch.retries;
     switch (o.kind) {
       case 'ok':
+        this.requests.ok++;
         this.backoff.reset();
         this.settleDelivered(b.count, b.bytes);
         queue.shift();
         return -1;
       case 'drop':
+        this.requests.rejected++;
         this.stats.errors++;
         this.settleDropped('rejected', b.count);
         this.warn({ messages: b.count, why: o.why }, 'HTTP drain destination refused a batch; it is dropped (retrying cannot help)');
         queue.shift();
         return -1;
       case 'split':
+        this.requests.split++;
         this.stats.errors++;
         if (b.count === 1) {
           this.settleDropped('rejected', 1);
@@ -228,6 +236,7 @@ export class BatchDrain extends Drain {
         }
         return -1;
       case 'retry':
+        this.requests.retry++;
         this.stats.errors++;
         b.failures++;
         if (b.failures > max) {
@@ -240,6 +249,7 @@ export class BatchDrain extends Drain {
         this.warn({ messages: b.count, attempt: b.failures, why: o.why }, 'HTTP drain request failed; retrying with backoff');
         return o.afterMs ?? this.backoff.next();
       case 'partial': {
+        this.requests.partial++;
         this.stats.errors++;
         let lostBytes = 0;
         for (const d of o.drop) lostBytes += b.ends[d.index] - recordStart(b, d.index);

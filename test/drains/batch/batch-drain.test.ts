@@ -4,6 +4,7 @@
 // request's content and identity visible to the server.
 import t, { type Test } from 'tap';
 import type { Drain } from '../../../src/drains/drain';
+import { registry } from '../../../src/telemetry/metrics';
 import { droppedTotal, logplexFrames, makeDrain, pushAll, settled, startHttpSink, syslogLines } from './http-sink';
 
 const FAST = 'backoff_min=1&backoff_max=5';
@@ -294,4 +295,26 @@ t.test('a failing drain does not hold up a healthy one', async (t) => {
   await dg.close(1000);
   await bad.close();
   await good.close();
+});
+
+t.test('request metrics by result; no credentials in any metric', async (t) => {
+  const sink = await startHttpSink((r, i) => (i === 0 ? { status: 503 } : Number(r.headers['logplex-msg-count']) > 2 ? { status: 413 } : { status: 200 }));
+  const d = makeDrain(`syslog+http://user:hunter2@127.0.0.1:${sink.port}/m?${FAST}&batch_size=4&batch_wait=1`);
+  pushAll(d, syslogLines(4));
+  await settled(d);
+  const text = await registry.metrics();
+  const series = `switchyard_drain_http_requests_total{drain="${d.label}",kind="logplex"`;
+  const value = (result: string): number => {
+    const at = text.indexOf(`${series},result="${result}"} `);
+    return at < 0 ? 0 : parseInt(text.slice(text.indexOf('} ', at) + 2), 10);
+  };
+  t.equal(value('retry'), 1);
+  t.equal(value('split'), 1);
+  t.equal(value('ok'), 2);
+  t.equal(value('rejected'), 0);
+  t.match(text, /switchyard_drain_messages_delivered_total\{drain="syslog\+http:\/\/127\.0\.0\.1:\d+\/m",kind="logplex"\} 4/);
+  t.notMatch(text, /hunter2/);
+  await d.close(1000);
+  t.equal((await registry.metrics()).indexOf(series), -1, 'a closed drain leaves the metrics');
+  await sink.close();
 });
