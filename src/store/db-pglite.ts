@@ -2,6 +2,7 @@
 // backend serves the whole process: queries are serialised by PGlite itself,
 // transactions hold it exclusively, and NOTIFY from our own triggers reaches
 // listen() callbacks in the same process — so the route source runs unchanged.
+import { readFile, open as openFile, unlink } from 'node:fs/promises';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors';
@@ -24,9 +25,59 @@ async function run<R>(runner: PgliteRunner, sql: string, params?: unknown[]): Pr
   return toResult<R>(all[all.length - 1]);
 }
 
+/** Data dirs this process holds, so a lock file with our own pid is told apart from a stale one (pid 1 in containers). */
+const heldHere = new Set<string>();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite does not stop a second process from opening the same data dir, and
+ * two writers corrupt it (say `switchyard migrate` next to a running router).
+ * So we hold <dir>.lock with our pid; a lock whose process is gone is stale.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const lockPath = `${dir}.lock`;
+  for (let tries = 0; ; tries++) {
+    try {
+      const fh = await openFile(lockPath, 'wx', 0o600);
+      await fh.writeFile(String(process.pid));
+      await fh.close();
+      heldHere.add(lockPath);
+      return async () => {
+        heldHere.delete(lockPath);
+        await unlink(lockPath).catch(() => {});
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 0) throw err;
+    }
+    const pid = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+    const inUse = pid === process.pid ? heldHere.has(lockPath) : Number.isInteger(pid) && pid > 0 && alive(pid);
+    if (inUse) {
+      throw new SwitchyardError(
+        'SY_ERR_DB_LOCKED',
+        `the embedded database in ${dir} is in use by process ${pid}; stop that process first (or use DATABASE_URL to share a PostgreSQL)`,
+      );
+    }
+    await unlink(lockPath).catch(() => {}); // stale: its process is gone
+  }
+}
+
 export async function openPgliteDb(dir: string, logger: Logger): Promise<Db> {
-  const pg = await PGlite.create(dir);
-  return new PgliteDb(pg, dir, logger);
+  const unlock = await lockDataDir(dir);
+  try {
+    const pg = await PGlite.create(dir);
+    return new PgliteDb(pg, dir, logger, unlock);
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
 }
 
 class PgliteDb implements Db {
@@ -35,7 +86,12 @@ class PgliteDb implements Db {
   private readonly listeners = new Set<DbListenHandle>();
   private closed = false;
 
-  constructor(private readonly pg: PGlite, dir: string, private readonly logger: Logger) {
+  constructor(
+    private readonly pg: PGlite,
+    dir: string,
+    private readonly logger: Logger,
+    private readonly unlock: () => Promise<void>,
+  ) {
     this.description = `PGlite in ${dir}`;
   }
 
@@ -79,5 +135,6 @@ class PgliteDb implements Db {
     } catch (err) {
       this.logger.warn({ err: (err as Error).message, db: this.description }, 'closing PGlite failed; its files are left as they are');
     }
+    await this.unlock();
   }
 }

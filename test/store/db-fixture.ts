@@ -106,7 +106,7 @@ async function postgresBackend(teardown: Teardown): Promise<Backend> {
  * <dataDir>/pglite. Built in a temp dir and renamed into place, so concurrent
  * test files never see half a template.
  */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
   const pkg = path.join(path.dirname(require.resolve('@electric-sql/pglite')), '..', 'package.json');
   const { version } = JSON.parse(await readFile(pkg, 'utf8')) as { version: string };
   const dir = path.join(os.tmpdir(), `switchyard-test-pglite-template-${version}`);

@@ -1,7 +1,9 @@
+import { cp, readFile, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import t from 'tap';
 import { backoffDelay, describePostgresUrl, openDb, type DbListenHandlers } from '../../src/store/db';
 import { LISTEN_APPLICATION_NAME } from '../../src/store/db-postgres';
-import { backends, closedPort, logger, tempDir } from './db-fixture';
+import { backends, closedPort, logger, pgliteTemplate, tempDir } from './db-fixture';
 
 t.test('describePostgresUrl drops the password and the query string', async (t) => {
   t.equal(describePostgresUrl('postgres://app:s3cret@db.example:5433/routes?sslmode=require'), 'postgres://app@db.example:5433/routes');
@@ -31,6 +33,25 @@ t.test('description never contains the password', async (t) => {
   t.teardown(() => db.close());
   t.equal(db.kind, 'postgres');
   t.equal(db.description, 'postgres://postgres@127.0.0.1:5432/test');
+});
+
+t.test('PGlite data dir lock: one process at a time, stale locks are taken over', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  await cp(await pgliteTemplate(), path.join(dataDir, 'pglite'), { recursive: true });
+  const lockPath = path.join(dataDir, 'pglite.lock');
+
+  await writeFile(lockPath, String(process.ppid)); // a live process that is not us
+  await t.rejects(openDb({ dataDir, logger }), { code: 'SY_ERR_DB_LOCKED', message: new RegExp(`process ${process.ppid}`) });
+
+  await writeFile(lockPath, '2147483646'); // no such process: stale
+  const db = await openDb({ dataDir, logger });
+  t.equal(await readFile(lockPath, 'utf8'), String(process.pid), 'the lock now names this process');
+  await t.rejects(openDb({ dataDir, logger }), { code: 'SY_ERR_DB_LOCKED' }, 'a second open in the same process is refused too');
+  t.same((await db.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'and the first one is unaffected');
+  await db.close();
+  await t.rejects(stat(lockPath), { code: 'ENOENT' }, 'close() releases the lock');
+  const again = await openDb({ dataDir, logger });
+  await again.close();
 });
 
 t.test('each backend', async (t) => {
