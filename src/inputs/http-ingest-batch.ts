@@ -137,41 +137,60 @@ function refusesWhenFull(d: Drain): boolean {
 
 /**
  * Index of the first message a `block` drain would refuse, or -1. Nothing is
- * queued. Two checks: every message on its own (exact: is a drain full now?),
- * then the batch as a whole per drain (count and bytes against what the ring
- * has left, with RECORD_SLACK per record), so a batch that would fill a block
- * drain half way through is refused before any of it is queued. A batch
- * larger than a drain's whole ring can never pass the second check; it is
- * admitted on the first alone and routeAll waits for room as it drains.
+ * queued. Two checks, from one route lookup per message: every message on
+ * its own (exact: is a drain full now?), then the batch as a whole per drain
+ * (count and bytes against what the ring has left, RECORD_SLACK per record),
+ * so a batch that would fill a block drain half way through is refused before
+ * any of it is queued. A batch larger than a drain's whole ring can never pass
+ * the second check; it is admitted on the first alone, and routeAll waits for
+ * room as the drain empties.
  */
 export function firstRefused(router: Router, b: IngestBatch): number {
-  for (let i = 0; i < b.count; i++) {
-    if (router.wouldRefuse(b.source(i), b.hostStarts[i], b.hostEnds[i], b.ends[i] - b.starts[i])) return i;
-  }
-  let need: Map<Drain, { count: number; bytes: number; first: number }> | null = null;
   const table = router.routes;
+  // The usual batch feeds one drain: count it in locals, a Map only for others.
+  let one: Drain | null = null;
+  let oneCount = 0;
+  let oneBytes = 0;
+  let oneFirst = 0;
+  let more: Map<Drain, { count: number; bytes: number; first: number }> | null = null;
   for (let i = 0; i < b.count; i++) {
     const drains = table.lookup(b.source(i), b.hostStarts[i], b.hostEnds[i]);
     if (drains === undefined) continue;
+    const n = b.ends[i] - b.starts[i];
     for (let k = 0; k < drains.length; k++) {
-      need ??= new Map();
-      const n = need.get(drains[k]);
-      if (n === undefined) need.set(drains[k], { count: 1, bytes: b.ends[i] - b.starts[i], first: i });
+      const d = drains[k];
+      if (d.wouldRefuse(n, null)) return i;
+      if (one === null) {
+        one = d;
+        oneFirst = i;
+      }
+      if (d === one) {
+        oneCount++;
+        oneBytes += n;
+        continue;
+      }
+      more ??= new Map();
+      const a = more.get(d);
+      if (a === undefined) more.set(d, { count: 1, bytes: n, first: i });
       else {
-        n.count++;
-        n.bytes += b.ends[i] - b.starts[i];
+        a.count++;
+        a.bytes += n;
       }
     }
   }
-  if (need === null) return -1;
-  let first = -1;
-  for (const [d, n] of need) {
-    const r = d.ring;
-    const bytes = n.bytes + n.count * RECORD_SLACK;
-    if (n.count > r.maxCount || bytes > r.maxBytes) continue;
-    if ((r.count + n.count > r.maxCount || r.bytes + bytes > r.maxBytes) && refusesWhenFull(d) && (first < 0 || n.first < first)) first = n.first;
+  let first = one !== null && overfills(one, oneCount, oneBytes) ? oneFirst : -1;
+  if (more !== null) {
+    for (const [d, a] of more) if ((first < 0 || a.first < first) && overfills(d, a.count, a.bytes)) first = a.first;
   }
   return first;
+}
+
+// Would `count` more records of `bytes` payload overfill a block drain that could hold them when empty?
+function overfills(d: Drain, count: number, bytes: number): boolean {
+  const r = d.ring;
+  const need = bytes + count * RECORD_SLACK;
+  if (count > r.maxCount || need > r.maxBytes) return false;
+  return (r.count + count > r.maxCount || r.bytes + need > r.maxBytes) && refusesWhenFull(d);
 }
 
 export interface Hold {

@@ -26,8 +26,9 @@ export class Submitter {
   ) {
     this.retryAfter = String(opts.retryAfterSeconds);
     this.hold = { timeoutMs: opts.holdMs, closing: () => this.closing };
-    // A request waiting for room must not hold up shutdown.
-    app.addHook('onClose', async () => {
+    // A request waiting for room must not hold up shutdown: preClose runs
+    // before fastify waits for in-flight requests.
+    app.addHook('preClose', async () => {
       this.closing = true;
     });
   }
@@ -36,6 +37,8 @@ export class Submitter {
   fail(req: FastifyRequest, reply: FastifyReply, status: number, reason: RejectReason, body: object): FastifyReply {
     rejectReason(req, reason);
     if (status === 503) reply.header('retry-after', this.retryAfter);
+    // During shutdown the server waits for open connections: let this one go.
+    if (this.closing) reply.header('connection', 'close');
     return reply.code(status).send(body);
   }
 
