@@ -38,10 +38,27 @@ const fields = {
   endpoint: { type: 'string', minLength: 1, maxLength: 8192 },
 } as const;
 
+/** Connection-level failures (refused, reset, admin shutdown, too many clients): the caller may retry. */
+function databaseUnavailable(err: { code?: unknown }): boolean {
+  const code = typeof err.code === 'string' ? err.code : '';
+  return /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|08...|57P0.|53300)$/.test(code) || /timeout exceeded when trying to connect|Connection terminated/i.test(String((err as Error).message));
+}
+
 export default async function drainsApi(app: FastifyInstance, opts: DrainsApiOptions): Promise<void> {
   const { db, validateEndpoint, maskEndpoint } = opts;
-  // Registered inside this plugin, so the hook guards only these routes.
+  // Registered inside this plugin, so the hook and the error handler cover only these routes.
   app.addHook('onRequest', adminAuth({ token: opts.token }));
+  app.setErrorHandler((err: Error & { code?: unknown; statusCode?: number; validation?: unknown }, req, reply) => {
+    if (err.validation !== undefined || (err.statusCode !== undefined && err.statusCode < 500)) {
+      return reply.code(err.statusCode ?? 400).send({ error: err.message });
+    }
+    if (databaseUnavailable(err)) {
+      req.log.warn({ err: err.message, db: db.description }, 'a /drains request failed: the database is unreachable; the client may retry');
+      return reply.code(503).header('retry-after', '5').send({ error: 'the route database is unreachable; try again shortly' });
+    }
+    req.log.error({ err }, 'a /drains request failed');
+    return reply.code(500).send({ error: 'internal error' });
+  });
 
   const present = (r: DrainRow) => ({
     id: r.id,

@@ -6,7 +6,8 @@ import { DbRouteSource } from '../../src/routes/postgres-source';
 import type { RouteRow } from '../../src/routes/route-source';
 import type { Db } from '../../src/store/db';
 import { migrate } from '../../src/store/migrate';
-import { backends, logger, tempDir } from '../store/db-fixture';
+import { openDb } from '../../src/store/db';
+import { backends, closedPort, logger, tempDir } from '../store/db-fixture';
 
 // Stand-ins for src/drains/url.ts: real functions, just simpler.
 const SCHEMES = new Set(['syslog+tcp:', 'syslog+tls:', 'syslog+udp:', 'http:', 'https:']);
@@ -63,6 +64,27 @@ async function app(teardown: (fn: () => unknown) => void, db: Db, token?: string
   await a.ready();
   return a;
 }
+
+t.test('database unreachable: 503 with a JSON error, validation still 400', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  const down = await openDb({ url: `postgres://postgres:pw@127.0.0.1:${await closedPort()}/x`, dataDir, logger });
+  t.teardown(() => down.close());
+  const api = await app(t.teardown.bind(t), down);
+  for (const [method, url, payload] of [
+    ['GET', '/drains', undefined],
+    ['POST', '/drains', { hostname: 'h', endpoint: 'https://a.example/' }],
+    ['DELETE', '/drains/00000000-0000-4000-8000-000000000000', undefined],
+  ] as const) {
+    const res = await api.inject({ method, url, payload });
+    t.equal(res.statusCode, 503, `${method} ${url}`);
+    t.equal(res.headers['retry-after'], '5');
+    t.match(res.json(), { error: /unreachable/ });
+    t.notMatch(res.body, /pw/);
+  }
+  const bad = await api.inject({ method: 'POST', url: '/drains', payload: { hostname: 'h' } });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json(), { error: /endpoint/ });
+});
 
 t.test('each backend', async (t) => {
   for (const b of await backends(t.teardown.bind(t), (m) => t.comment(m))) {
