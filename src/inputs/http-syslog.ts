@@ -70,16 +70,20 @@ export async function httpSyslog(app: FastifyInstance, opts: HttpIngestOptions):
   const auth = ingestAuth(opts.token);
   if (auth !== null) app.addHook('onRequest', auth);
 
-  // Raw bodies. The plugin is encapsulated: replacing the text/plain parser
-  // here does not change it for the rest of the server.
-  app.removeContentTypeParser('text/plain');
+  // Raw bodies of our types only (anything else: 415 from fastify). The
+  // plugin is encapsulated: the parsers of the rest of the server stay.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(SYSLOG_CONTENT_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const unsupported = `POST ${opts.path} takes ${SYSLOG_CONTENT_TYPES.join(', ')}`;
+  app.addContentTypeParser('*', (req, _payload, done) => {
+    const err = new Error(`${unsupported}; got ${req.headers['content-type'] ?? 'no content type'}`) as Error & { statusCode: number };
+    err.statusCode = 415;
+    done(err, undefined);
+  });
 
   app.post(opts.path, async (req, reply) => {
     if (!Buffer.isBuffer(req.body)) {
-      return submitter.fail(req, reply, 415, 'unsupported_media_type', {
-        error: `POST ${opts.path} takes ${SYSLOG_CONTENT_TYPES.join(', ')}; got ${req.headers['content-type'] ?? 'no content type'}`,
-      });
+      return submitter.fail(req, reply, 415, 'unsupported_media_type', { error: `${unsupported}; got ${req.headers['content-type'] ?? 'no content type'}` });
     }
     const body = req.body;
     stats.bytes += body.length;

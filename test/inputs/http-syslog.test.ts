@@ -120,7 +120,9 @@ t.test('other content types: 415', async (t) => {
   const { port } = await setup(t);
   const r = await post(port, '/syslog', JSON.stringify({ message: 'x' }), { 'content-type': 'application/json' });
   t.equal(r.status, 415);
-  t.match(r.json.error, /application\/logplex-1/);
+  t.match(r.json.message, /POST \/syslog takes application\/logplex-1, application\/syslog, text\/plain; got application\/json/);
+  const none = await post(port, '/syslog', 'x=1', { 'content-type': 'application/x-www-form-urlencoded' });
+  t.equal(none.status, 415);
 });
 
 t.test('unrouted hostnames are accepted and counted by the router, as on every input', async (t) => {
