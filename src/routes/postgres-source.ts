@@ -133,7 +133,11 @@ export class DbRouteSource extends EventEmitter implements RouteSource {
         if (!this.loadedFromDb) void this.fallBackToLastKnownGood();
       },
     });
-    if (this.closed) return;
+    if (this.closed) {
+      // close() ran while listen() was pending and could not see the handle.
+      await this.listenHandle.close();
+      return;
+    }
     this.periodicTimer = setInterval(() => this.requestResync(), this.resyncIntervalMs);
     this.periodicTimer.unref();
     await first;

@@ -169,6 +169,24 @@ t.test('each backend', async (t) => {
         t.same(key(r1), key(r2));
       });
 
+      await t.test('close() while start() is still running: both settle, nothing is left listening', async (t) => {
+        const src = await source(t.teardown.bind(t), db, await tempDir(t.teardown.bind(t)));
+        const started = src.start();
+        await src.close();
+        await started;
+        const emitsAtClose = src.watch.emits;
+        await insert('after-close', 'https://closed.example/');
+        // A fresh source sees the insert; by then the closed one would have too, had it still listened.
+        const probe = await source(t.teardown.bind(t), db, await tempDir(t.teardown.bind(t)));
+        await probe.start();
+        await probe.watch.until(await dbSet(b), 'probe');
+        t.equal(src.watch.emits, emitsAtClose, 'the closed source emitted nothing more');
+        if (b.name === 'postgres') {
+          const left = await b.sql('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()', [LISTEN_APPLICATION_NAME]);
+          t.equal(left.rows[0].n, 1, 'only the probe is listening');
+        }
+      });
+
       await t.test('database unreachable at start: start() resolves, not ready, last-known-good emitted', async (t) => {
         // lkgDir holds the file the first test's source saved from this backend.
         const saved = parseLastKnownGood(await readFile(`${lkgDir}/routes.json`, 'utf8'));
