@@ -14,7 +14,7 @@
 // facility byte; message text; structured_data object (or flattened).
 // (logtrain's documents had "tag"; it is "app" here.)
 import { recordStart, type RecordBatch } from '../batch/record-batch';
-import { parseRecord, toEvent } from '../http/event';
+import { parseOptions, parseRecord, toEvent } from '../http/event';
 import { indexForHostname, type IndexNamer } from './index-name';
 
 export interface BulkOptions {
@@ -26,11 +26,12 @@ export interface BulkOptions {
 export function encodeBulk(b: RecordBatch, opts: BulkOptions): Buffer {
   const lines: string[] = [];
   const byHost = new Map<string | null, string>();
+  const parse = parseOptions(b.takenAt);
   const staticIndex = opts.index !== null && !opts.index.dated ? JSON.stringify({ create: { _index: opts.index.format(0) } }) : null;
   for (let i = 0; i < b.count; i++) {
     const s = recordStart(b, i);
     const e = b.ends[i];
-    const m = parseRecord(b.buf, s, e, b.takenAt);
+    const m = parseRecord(b.buf, s, e, parse);
     const ms = m !== null && m.timestamp !== null ? m.timestamp.getTime() : b.takenAt;
     let action = staticIndex;
     if (action === null) {

@@ -18,7 +18,7 @@
 // A record that is not syslog at all (no <PRI>, which the router never hands
 // over) becomes an event with severity 5, facility 1 and the whole record as
 // its message, rather than being lost.
-import { parseSyslog, type SyslogMessage } from '../../syslog';
+import { parseSyslog, type Parse3164Options, type SyslogMessage } from '../../syslog';
 
 export interface LogEvent {
   time: string | null;
@@ -32,13 +32,15 @@ export interface LogEvent {
   structured_data: Record<string, Record<string, string | string[]>>;
 }
 
-const PARSE_OPTS = { now: new Date(0), tzOffsetMinutes: 0 };
+/** Parser options for a batch: `now` only matters for RFC 3164 year inference. */
+export function parseOptions(nowMs: number): Parse3164Options {
+  return { now: new Date(nowMs), tzOffsetMinutes: 0 };
+}
 
 /** Parses record buf[start:end]; null when it is not syslog. */
-export function parseRecord(buf: Buffer, start: number, end: number, nowMs: number): SyslogMessage | null {
-  PARSE_OPTS.now = new Date(nowMs);
+export function parseRecord(buf: Buffer, start: number, end: number, opts: Parse3164Options): SyslogMessage | null {
   try {
-    return parseSyslog(buf, start, end, PARSE_OPTS);
+    return parseSyslog(buf, start, end, opts);
   } catch {
     return null;
   }

@@ -2,7 +2,9 @@
 // limit, timeouts, Retry-After, refusals, 413 splitting, gzip, auth, close.
 // The logplex kind is used because its frames and Logplex-Frame-Id make every
 // request's content and identity visible to the server.
+import pino from 'pino';
 import t, { type Test } from 'tap';
+import { parseDrainUrl } from '../../../src/drains/url';
 import type { Drain } from '../../../src/drains/drain';
 import { registry } from '../../../src/telemetry/metrics';
 import { droppedTotal, logplexFrames, makeDrain, pushAll, settled, startHttpSink, syslogLines } from './http-sink';
@@ -317,4 +319,39 @@ t.test('request metrics by result; no credentials in any metric', async (t) => {
   await d.close(1000);
   t.equal((await registry.metrics()).indexOf(series), -1, 'a closed drain leaves the metrics');
   await sink.close();
+});
+
+t.test('credentials never reach logs or errors', async (t) => {
+  const logs: string[] = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => void logs.push(s) });
+  const refused = await startHttpSink();
+  const port = refused.port;
+  await refused.close();
+  const four = await startHttpSink(() => ({ status: 403, body: 'forbidden' }));
+  const drains = [
+    makeDrain(`syslog+http://user:hunter2@127.0.0.1:${port}/?retries=1&${FAST}&batch_wait=1`, { logger }),
+    makeDrain(`http://user:hunter2@127.0.0.1:${four.port}/?batch_wait=1`, { logger }),
+    makeDrain(`es+http://id:hunter2@127.0.0.1:${four.port}/?auth=apikey&batch_wait=1`, { logger }),
+  ];
+  for (const d of drains) pushAll(d, syslogLines(2));
+  for (const d of drains) await settled(d);
+  t.ok(logs.length >= 3, 'failures were logged');
+  t.ok(logs.some((l) => /ECONNREFUSED/.test(l)), 'the cause is in the log');
+  t.ok(logs.some((l) => /HTTP 403/.test(l)));
+  const all = logs.join('');
+  t.notMatch(all, /hunter2/);
+  t.notMatch(all, new RegExp(Buffer.from('id:hunter2').toString('base64')));
+  t.notMatch(all, new RegExp(Buffer.from('user:hunter2').toString('base64')));
+  for (const url of [`es://u:hunter2@h/?auth=digest`, `syslog+https://u:hunter2@h/?batch_size=0`, `https://u:hunter2@h/?nope=1`]) {
+    let message = '';
+    try {
+      parseDrainUrl(url);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    t.match(message, /invalid drain URL/, url);
+    t.notMatch(message, /hunter2/, `${url}: password masked`);
+  }
+  for (const d of drains) await d.close(100);
+  await four.close();
 });

@@ -70,9 +70,9 @@ export async function startHttpSink(handler: Handler = () => ({ status: 200 })):
 }
 
 /** A drain built the way the route manager builds it, with a silent logger. */
-export function makeDrain(url: string, opts: { writeTimeoutMs?: number; policy?: 'backpressure' | 'block' | 'drop' } = {}): Drain {
+export function makeDrain(url: string, opts: { writeTimeoutMs?: number; policy?: 'backpressure' | 'block' | 'drop'; logger?: pino.Logger } = {}): Drain {
   const d = createDrain(parseDrainUrl(url), {
-    logger: pino({ level: 'silent' }),
+    logger: opts.logger ?? pino({ level: 'silent' }),
     buffer: { policy: opts.policy ?? 'drop', bytes: 8 * 1024 * 1024, messages: 100_000, graceMs: 1000 },
     connectTimeoutMs: 2000,
     writeTimeoutMs: opts.writeTimeoutMs ?? 5000,
