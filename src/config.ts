@@ -119,7 +119,8 @@ export function flagsToEnv(argv: string[]): Record<string, string> {
     }
     const env = name.toUpperCase().replace(/-/g, '_');
     const s = SETTINGS.find((x) => x.env === env) ?? (env.endsWith('_FILE') ? { env, kind: 'string' } : undefined);
-    if (!s) throw new ConfigError(`unknown flag --${name} (see --help)`);
+    // Name the flag as it was typed: "--no-such-flag", not "--such-flag".
+    if (!s) throw new ConfigError(`unknown flag ${a.split('=')[0]} (see --help)`);
     if (negate) value = 'false';
     else if (value === undefined && s.kind === 'bool') value = 'true';
     else if (value === undefined) {

@@ -112,7 +112,8 @@ t.test('flags mirror the environment and win over it', async (t) => {
   });
   const c = loadConfig({ HTTP_PORT: '1' }, ['--http-port=2']);
   t.equal(c.ports.http, 2);
-  fails(t, {}, /^unknown flag --colour/, ['--colour=red']);
+  fails(t, {}, /^unknown flag --colour \(see --help\)$/, ['--colour=red']);
+  fails(t, {}, /^unknown flag --no-colour \(see --help\)$/, ['--no-colour']);
   fails(t, {}, /^unexpected argument "serve"/, ['serve']);
   fails(t, {}, /^--http-port needs a value/, ['--http-port']);
   fails(t, {}, /^HTTP_PORT="x"/, ['--http-port=x']);
