@@ -63,10 +63,26 @@ export async function backends(teardown: Teardown, comment: (msg: string) => voi
   return out;
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function postgresBackend(teardown: Teardown): Promise<Backend> {
   const database = `sy_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
+  // A test process killed by a timeout never runs its teardown. Its database
+  // is named after its pid: drop those whose process is gone (never a live one's).
+  const old = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^sy_test_[0-9]+_[a-z0-9]+$'`);
+  for (const { datname } of old.rows) {
+    const pid = Number(datname.split('_')[2]);
+    if (pid !== process.pid && !processAlive(pid)) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => {});
+  }
   await admin.query(`CREATE DATABASE ${database}`);
   await admin.end();
   const u = new URL(ADMIN_URL);
