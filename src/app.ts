@@ -62,6 +62,8 @@ export class App {
       loggerInstance: this.log.child({ component: 'http' }) as FastifyBaseLogger, bodyLimit: config.http.bodyLimit,
       // No line per request: ingest runs at thousands of requests a second.
       logController: new LogController({ disableRequestLogging: true }),
+      // A 400 lists every problem in a request, not only the first.
+      ajv: { customOptions: { allErrors: true } },
     });
   }
 

@@ -231,6 +231,11 @@ export abstract class Drain {
     this.writeRunSuffix(buf, this.runDst + this.runEnd - this.runStart);
   }
 
+  /** True for the `block` policy: a full ring refuses messages instead of dropping any. */
+  get refusesWhenFull(): boolean {
+    return this.policy === 'block';
+  }
+
   /** Counts a message that was refused (block policy, full) and that the input could not hold. */
   countRefused(): void {
     this.stats.dropped.full++;

@@ -132,7 +132,7 @@ const RECORD_SLACK = 12;
  * test in test/inputs/http-ingest.test.ts fails if it is ever renamed.
  */
 function refusesWhenFull(d: Drain): boolean {
-  return (d as unknown as { policy?: unknown }).policy === 'block';
+  return d.refusesWhenFull;
 }
 
 /**
