@@ -124,6 +124,7 @@ t.test('half-open connections: idle and handshake timeouts close and count them'
   const tlsStats = inputStats('tls');
   const idleBefore = tcp.rejected.idle;
   const hsBefore = tlsStats.rejected.handshake_timeout;
+  const tlsErrBefore = tlsStats.rejected.tls;
 
   const silent = await openTcp(r.ports.tcp);
   const partial = await openTcp(r.ports.tcp);
@@ -137,6 +138,8 @@ t.test('half-open connections: idle and handshake timeouts close and count them'
   await Promise.all([silent.closed, partial.closed, talking.closed, noHello.closed, halfHello.closed]);
   t.equal(tcp.rejected.idle - idleBefore, 3, 'three idle TCP connections closed');
   t.equal(tlsStats.rejected.handshake_timeout - hsBefore, 2, 'two stalled TLS handshakes closed');
+  await new Promise((res) => setImmediate(res));
+  t.equal(tlsStats.rejected.tls - tlsErrBefore, 0, 'a handshake timeout is not also counted as a TLS failure');
   await rx.waitFor(1);
   t.same(rx.lines(), [msg('sent then idle')], 'the partial frame was not delivered');
   // Still serving.
