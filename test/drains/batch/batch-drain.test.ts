@@ -355,3 +355,20 @@ t.test('credentials never reach logs or errors', async (t) => {
   for (const d of drains) await d.close(100);
   await four.close();
 });
+
+t.test('destination stuck: the ring bound holds, overflow is counted, the books balance', async (t) => {
+  const sink = await startHttpSink((_r, i) => (i === 0 ? 'hang' : { status: 200 }));
+  const d = makeDrain(`syslog+${sink.base}/?batch_size=10&batch_wait=1&timeout=300&${FAST}&buffer_messages=50`);
+  pushAll(d, syslogLines(10));
+  await sink.waitForRequests(1);
+  t.equal(sink.requests.length, 1, 'first batch is stuck in flight');
+  pushAll(d, syslogLines(200, 'web.1', 10));
+  t.ok(d.ring.count <= 50, `ring holds ${d.ring.count} ≤ 50`);
+  t.equal(d.inflight, 10, 'the stuck batch is in flight');
+  t.equal(d.stats.dropped.overflow, 150, 'oldest dropped and counted');
+  await settled(d);
+  t.equal(d.stats.delivered + droppedTotal(d), 210 + d.notices);
+  t.equal(d.stats.delivered, 60 + d.notices, 'the stuck batch (after its retry) and the 50 the ring held');
+  await d.close(1000);
+  await sink.close();
+});
