@@ -115,11 +115,6 @@ export class BatchDrain extends Drain {
     }
   }
 
-  /** Batches being worked on (sent, or waiting to be retried). */
-  get activeBatches(): number {
-    return this.active;
-  }
-
   protected closeTransport(): void {
     if (this.waitTimer !== null) clearTimeout(this.waitTimer);
     this.waitTimer = null;
