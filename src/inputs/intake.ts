@@ -6,6 +6,7 @@
 // (the sender's address by default) written in, so it can be routed and the
 // drain sees who sent it. The scratch buffer is shared: the router copies the
 // bytes into each drain's ring before route() returns.
+import { isIPv4 } from 'node:net';
 import type { Feeder } from '../drains/drain';
 import type { Router } from '../router/router';
 import { convert3164To5424, replaceNilHost5424 } from '../syslog/encode';
@@ -42,7 +43,7 @@ export class Intake {
 
   /** The fallback hostname for a sender, computed once per connection or datagram source. */
   fallbackFor(address: string | undefined): Buffer {
-    return this.fixedFallback ?? Buffer.from(address || 'unknown');
+    return this.fixedFallback ?? Buffer.from(unmapIPv4(address) || 'unknown');
   }
 
   /** Call once per read chunk or request: the clock RFC 3164 year inference compares against. */
@@ -84,4 +85,14 @@ export class Intake {
     if (v === REFUSED && feeder === null) stats.dropped++;
     return v;
   }
+}
+
+/**
+ * A listener bound to '::' sees IPv4 senders as '::ffff:a.b.c.d'. Routes and
+ * drains should see the same 'a.b.c.d' whichever address family the listener
+ * was bound with, so the mapping prefix is dropped.
+ */
+export function unmapIPv4(address: string | undefined): string | undefined {
+  if (address !== undefined && address.length > 7 && address.slice(0, 7).toLowerCase() === '::ffff:' && isIPv4(address.slice(7))) return address.slice(7);
+  return address;
 }
