@@ -7,7 +7,7 @@ import t from 'tap';
 import { inputStats } from '../../src/telemetry/input-metrics';
 import { startTestRouter } from '../helpers/router';
 import { startSyslogReceiver } from '../helpers/syslog-receiver';
-import { drainsOf, logger, octet, sendTcp, until } from './stream-helpers';
+import { drainsOf, logger, octet, sendTcp, sendUdp, until } from './stream-helpers';
 
 const HOST = os.hostname();
 
@@ -104,4 +104,17 @@ t.test('HOSTNAME_FALLBACK routes nil-host messages by a fixed name', async (t) =
   await rx.waitFor(2);
   t.match(rx.lines()[0], /^<13>1 \S+ edge-fallback x - - .* via fallback$/);
   t.match(rx.lines()[1], /^<13>1 \S+ edge-fallback x 1 - - bsd no host$/);
+});
+
+t.test('a listener bound to :: routes IPv4 senders by their plain address, not ::ffff:a.b.c.d', async (t) => {
+  const rx = await startSyslogReceiver({ framing: 'lf' });
+  const r = await startTestRouter({ routes: [['127.0.0.1', rx.url]], env: { BIND_ADDRESS: '::' } });
+  t.teardown(async () => {
+    await r.close();
+    await rx.close();
+  });
+  await sendTcp(r.ports.tcp, ['<14>1 2024-05-01T10:00:00Z - app - - - tcp dual stack\n']);
+  await sendUdp(r.ports.udp, ['<14>1 2024-05-01T10:00:00Z - app - - - udp dual stack']);
+  await rx.waitFor(2);
+  t.same(rx.lines().sort(), ['<14>1 2024-05-01T10:00:00Z 127.0.0.1 app - - - tcp dual stack', '<14>1 2024-05-01T10:00:00Z 127.0.0.1 app - - - udp dual stack']);
 });
