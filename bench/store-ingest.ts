@@ -1,6 +1,6 @@
 // Persistent store ingest rate against the real PostgreSQL, in messages/s.
 //
-//   npx tsc -p . && node dist/bench/store-ingest.js [messages=200000] [keys=8]
+//   npx tsc -p . && node dist/bench/store-ingest.js [messages=200000] [key counts=8,100]
 //
 // Rows in the same run, on a scratch database (BENCH_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432):
@@ -8,6 +8,7 @@
 //   LogStore.append: batches of 1000 through the store, no drain
 //   persistent drain, 1 key: Drain.push → ring → batch INSERT, until all delivered
 //   persistent drain, N keys: the same spread over N drains writing concurrently
+//     (their batches share INSERTs when they wait together: src/store/log-writer.ts)
 // Messages are 200-byte RFC 5424 lines. Rates are wall-clock, rows counted as
 // delivered (committed) by the store.
 import os from 'node:os';
@@ -90,7 +91,7 @@ function secondsSince(t0: bigint): number {
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 200_000);
-  const keys = Number(process.argv[3] ?? 8);
+  const keyCounts = (process.argv[3] ?? '8,100').split(',').map(Number).filter((k) => k > 1);
   const scratch = await scratchDb('switchyard_bench_store_ingest');
   const db = await openDb({ url: scratch.url, dataDir: os.tmpdir(), logger });
   try {
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     rows.push(await naive(db, Math.min(n, 10_000)));
     rows.push(await storeOnly(store, n));
     rows.push(await throughDrains(store, n, 1));
-    if (keys > 1) rows.push(await throughDrains(store, n, keys));
+    for (const keys of keyCounts) rows.push(await throughDrains(store, n, keys));
     const total = Number((await db.query('SELECT count(*)::bigint AS c FROM log_lines')).rows[0].c);
     await store.close();
     const pgVersion = (await db.query('SHOW server_version')).rows[0].server_version;

@@ -17,12 +17,12 @@ export const storeMetrics = {
   }),
   batches: new Counter({
     name: 'switchyard_store_batches_total',
-    help: 'Batches (one INSERT each) written to the persistent store.',
+    help: 'INSERT statements that wrote to the persistent store (one or more drain batches each).',
     registers: [registry],
   }),
   writeErrors: new Counter({
     name: 'switchyard_store_write_errors_total',
-    help: 'Batches the persistent store failed to write (they are retried by their drain).',
+    help: 'INSERT statements into the persistent store that failed (their batches are retried by their drains).',
     registers: [registry],
   }),
   retentionDeleted: new Counter({

@@ -3,7 +3,8 @@
 //
 // Writes are batches: a drain hands over its records back to back in one
 // Buffer with their end offsets, and one INSERT ... SELECT FROM unnest() turns
-// them into rows (one round trip per batch, on PostgreSQL and PGlite alike).
+// them into rows (one round trip per batch, or per several batches of several
+// keys waiting together; on PostgreSQL and PGlite alike).
 // Reads are keyset pages by id, so a million stored lines are never in memory
 // at once. The database may be opened lazily (embedded PGlite costs memory and
 // a second of start-up), only once a persistent drain or a /logs request needs it.
@@ -12,7 +13,7 @@ import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors';
 import type { Db } from './db';
 import { loadMigrations, migrate } from './migrate';
-import { storeMetrics } from './log-metrics';
+import { LogWriter } from './log-writer';
 import { Retention, type RetentionOptions } from './retention';
 
 /** Longest key (persistent://<key>, /logs/<key>). */
@@ -56,6 +57,7 @@ export interface LogStoreOptions {
 
 export class LogStore {
   readonly retention: Retention;
+  private readonly writer: LogWriter;
   private readonly log: Logger;
   private readonly opener: () => Promise<Db>;
   private readonly ownsDb: boolean;
@@ -73,6 +75,7 @@ export class LogStore {
     this.doMigrate = opts.migrate ?? true;
     this.appended.setMaxListeners(0);
     this.retention = new Retention(() => this.database(), opts.retention ?? {}, this.log);
+    this.writer = new LogWriter(() => this.database(), (key) => this.appended.emit('key', key));
   }
 
   /**
@@ -110,39 +113,15 @@ export class LogStore {
   }
 
   /**
-   * Appends `count` lines for `key` in one statement, in order: line i is
-   * buf[ends[i-1] (or 0) : ends[i]]. Resolves once committed; rejects on any
-   * database error (nothing of the batch is then stored: one statement).
+   * Appends `count` lines for `key`, in order: line i is buf[ends[i-1] (or 0)
+   * : ends[i]]. Resolves once committed; rejects with the database's error, and
+   * then nothing of the batch is stored. Batches of several keys waiting at the
+   * same time share one INSERT (see log-writer.ts). `buf` must stay unchanged
+   * until the promise settles.
    */
-  async append(key: string, buf: Buffer, ends: Uint32Array, count: number): Promise<void> {
-    if (count === 0) return;
-    const db = await this.database();
-    const starts = new Array<number>(count);
-    const lens = new Array<number>(count);
-    let prev = 0;
-    for (let i = 0; i < count; i++) {
-      starts[i] = prev + 1; // substring() on bytea counts from 1
-      lens[i] = ends[i]! - prev;
-      prev = ends[i]!;
-    }
-    const data = prev === buf.length ? buf : buf.subarray(0, prev);
-    try {
-      // ORDER BY the ordinality so ids follow the batch order.
-      await db.query(
-        `INSERT INTO log_lines (key, line)
-         SELECT $1, substring($2::bytea FROM u.s FOR u.l)
-           FROM unnest($3::int[], $4::int[]) WITH ORDINALITY AS u(s, l, n)
-          ORDER BY u.n`,
-        [key, data, starts, lens],
-      );
-    } catch (err) {
-      storeMetrics.writeErrors.inc();
-      throw err;
-    }
-    storeMetrics.batches.inc();
-    storeMetrics.rows.inc(count);
-    storeMetrics.bytes.inc(prev);
-    this.appended.emit('key', key);
+  append(key: string, buf: Buffer, ends: Uint32Array, count: number): Promise<void> {
+    if (this.closed) return Promise.reject(new SwitchyardError('SY_ERR_STORE_CLOSED', 'the log store is closed'));
+    return this.writer.append(key, buf, ends, count);
   }
 
   /** A key is known when a persistent drain registered it or it has stored lines. */

@@ -142,6 +142,28 @@ t.test('each backend', async (t) => {
         t.equal((await store.readPage('failing', ALL, 10)).length, 1, 'works again once the table is back');
       });
 
+      await t.test('batches of many keys waiting together share statements; a bad one fails alone', async (t) => {
+        const before = await metric('switchyard_store_batches_total');
+        const keys = Array.from({ length: 20 }, (_, i) => `many-${i}`);
+        await Promise.all(keys.map((k) => store.append(k, ...Object.values(batch([`${k} a`, `${k} b`])) as [Buffer, Uint32Array, number])));
+        const used = (await metric('switchyard_store_batches_total')) - before;
+        t.ok(used < keys.length, `${keys.length} batches in ${used} statements`);
+        for (const k of keys) t.same((await store.readPage(k, ALL, 10)).map((r) => r.line.toString()), [`${k} a`, `${k} b`], k);
+
+        await b.sql(`ALTER TABLE log_lines ADD CONSTRAINT no_bad_key CHECK (key <> 'bad-key')`);
+        const results = await Promise.allSettled(
+          ['ok-1', 'ok-2', 'bad-key', 'ok-3', 'ok-4'].map((k) => store.append(k, ...Object.values(batch([`${k} line`])) as [Buffer, Uint32Array, number])),
+        );
+        await b.sql('ALTER TABLE log_lines DROP CONSTRAINT no_bad_key');
+        t.same(
+          results.map((r) => r.status),
+          ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+        );
+        t.match((results[2] as PromiseRejectedResult).reason, { message: /no_bad_key/ });
+        for (const k of ['ok-1', 'ok-2', 'ok-3', 'ok-4']) t.equal((await store.readPage(k, ALL, 10)).length, 1, k);
+        t.equal((await store.readPage('bad-key', ALL, 10)).length, 0);
+      });
+
       await t.test('a second store on the same database (restart) appends to existing keys', async (t) => {
         const again = new LogStore({ db, logger, retention: { intervalMs: 0 } });
         await again.registerKey('order');
