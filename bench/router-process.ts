@@ -63,8 +63,8 @@ export async function freeTcpPort(): Promise<number> {
   });
 }
 
-/** A port free for both TCP and UDP (the syslog UDP input). */
-async function freeUdpPort(): Promise<number> {
+/** A free UDP port (the syslog UDP input). */
+export async function freeUdpPort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createSocket('udp4');
     s.once('error', rej);

@@ -3,7 +3,7 @@
 // measures the ceiling, the peers and the router the same way.
 import { measureLatency, measureThroughput, type Launch, type Load, type Target, type ThroughputResult } from '../lib/measure';
 import { metricSum, startRouter, type RouterOptions, type RouterProcess } from '../router-process';
-import type { Peer } from '../peers';
+import type { Peer, PeerInput } from '../peers';
 import { emptyResult, type RunContext, type Scenario, type ScenarioResult } from './types';
 
 export interface FlowSpec {
@@ -66,12 +66,13 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
     const n = Math.min(messages, maxMessages ?? messages);
     try {
       const launch: Launch = async (ports) => {
-        const p = await peer.start(ports[0]);
+        const input: PeerInput = load.proto === 'udp' ? { proto: 'udp' } : { proto: 'tcp', framing: load.framing };
+        const p = await peer.start(ports, input);
         return { pid: p.pid, port: p.port, stop: () => p.stop() };
       };
       const t = await repeated(ctx, peer.name, () => measureThroughput(ctx.tools, launch, load, n));
       result.peers.push({ name: peer.name, rate: t.rate, peakRss: t.peakRss, lossRatio: t.lossRatio });
-      ctx.log(`  ${peer.name}: ${fmtRate(t.rate)}, delivered ${t.received}/${t.sent}, peak RSS ${fmtMb(t.peakRss)} (${n} messages)`);
+      ctx.log(`  ${peer.name}: ${fmtRate(t.rate)}, delivered ${t.received}/${t.sent * (load.fanout ?? 1)}, peak RSS ${fmtMb(t.peakRss)} (${n} messages)`);
     } catch (e) {
       result.peers.push({ name: peer.name, why: (e as Error).message });
       ctx.log(`  ${peer.name}: failed: ${(e as Error).message}`);

@@ -30,6 +30,9 @@ export const tcpLf3164: Scenario = flowScenario({
   input: (r) => r.ports.tcp,
   routes: ([p]) => hostRoutes(HOSTS, 'host-', drain(p)),
   ceiling: true,
+  // rsyslog forwards the RFC 3164 line as received (%rawmsg%); syslog-ng and
+  // switchyard rewrite it as RFC 5424, which is more work.
+  peers: [{ peer: rsyslog }, { peer: syslogNg, maxMessages: 500_000 }],
 });
 
 const FANOUT = 10;
@@ -40,6 +43,9 @@ export const fanOut: Scenario = flowScenario({
   load: { proto: 'tcp', framing: 'octet', format: '5424', hosts: 1, fanout: FANOUT, sinkPorts: FANOUT },
   input: (r) => r.ports.tcp,
   routes: (ports) => ports.map((p): [string, string] => ['host-0', drain(p)]),
+  // One action / destination per sink port. syslog-ng delivers ~0.1 M/s in
+  // all, so 100,000 messages (1,000,000 deliveries) say enough.
+  peers: [{ peer: rsyslog }, { peer: syslogNg, maxMessages: 100_000 }],
   after: (ctx, r) => {
     const base = ctx.shared.get('cpuUsPerMsg:1');
     if (r.cpuUsPerMsg === undefined) return;
@@ -55,6 +61,7 @@ export const udp: Scenario = flowScenario({
   load: { proto: 'udp', format: '5424', hosts: HOSTS },
   input: (r) => r.ports.udp,
   routes: ([p]) => hostRoutes(HOSTS, 'host-', drain(p)),
+  peers: [{ peer: rsyslog }, { peer: syslogNg }],
   after: (ctx, r) => {
     // UDP has no backpressure: loss is the figure, at full speed and paced.
     const full = r.deliveredRatio === undefined ? '–' : `${((1 - r.deliveredRatio) * 100).toFixed(1)} %`;
