@@ -88,8 +88,10 @@ export function syslogNgConfig(port: number, sinkPorts: number[], input: PeerInp
         : `syslog(ip("127.0.0.1") port(${port}) transport("tcp"))`;
   const dests = sinkPorts.map((p, i) => `destination d${i} { syslog("127.0.0.1" port(${p}) transport("tcp")); };`).join('\n');
   const uses = sinkPorts.map((_, i) => `destination(d${i});`).join(' ');
+  // keep_hostname(yes): by default syslog-ng replaces the message's hostname
+  // with the sender's (here "localhost"), which would defeat routing by it.
   return `@version: 3.38
-options { stats_freq(0); };
+options { stats_freq(0); keep_hostname(yes); chain_hostnames(no); use_dns(no); };
 source s_in { ${source}; };
 ${dests}
 log { source(s_in); ${uses} flags(flow-control); };
