@@ -24,6 +24,7 @@ export class StreamConnection implements Feeder, FrameHandler {
   private paused = false;
   private resumeQueued = false;
   private closed = false;
+  private stopping = false;
 
   constructor(
     private readonly socket: Socket,
@@ -71,6 +72,12 @@ export class StreamConnection implements Feeder, FrameHandler {
   }
 
   onFrame(buf: Buffer, start: number, end: number): boolean {
+    if (this.stopping) {
+      // Shutting down: no more waiting. Route as a datagram input would (a
+      // full drain drops and counts it) and carry on to the end of what was read.
+      this.intake.take(buf, start, end, this.fallback, null, this.stats);
+      return true;
+    }
     const v = this.intake.take(buf, start, end, this.fallback, this, this.stats, buf === this.chunk);
     if (v === PAUSE) return false;
     if (v === REFUSED) {
@@ -96,12 +103,31 @@ export class StreamConnection implements Feeder, FrameHandler {
 
   /** Stops reading for good (shutdown): frames already read are routed, nothing more is read. */
   stopReading(): void {
+    if (this.stopping) return;
+    this.stopping = true;
     this.socket.pause();
+    // A paused connection still holds frames it read: the held one and the
+    // rest of the chunk it stopped in. Without this they vanished uncounted.
+    if (this.held !== null) {
+      const h = this.held;
+      this.held = null;
+      this.intake.take(h, 0, h.length, this.fallback, null, this.stats);
+      this.stats.messages--; // counted when it first arrived
+    }
+    try {
+      if (this.framer.paused) this.framer.resume();
+    } catch (err) {
+      this.fail(err);
+      return;
+    } finally {
+      settlePendingCopies();
+    }
     this.socket.end();
   }
 
   private continue(): void {
-    if (this.closed) return;
+    // Once stopping, a drain making room must not start the socket reading again.
+    if (this.closed || this.stopping) return;
     if (this.held !== null) {
       const h = this.held;
       const v = this.intake.take(h, 0, h.length, this.fallback, this, this.stats);
