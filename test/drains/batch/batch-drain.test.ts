@@ -273,7 +273,7 @@ t.test('one in flight per drain by default; concurrency=N allows N', async (t) =
       peak = Math.max(peak, open);
       return 'hang';
     });
-    const d = makeDrain(`syslog+${sink.base}/?batch_wait=1&batch_size=1&concurrency=${conc}&timeout=300&retries=0`);
+    const d = makeDrain(`syslog+${sink.base}/?batch_wait=1&batch_size=1&concurrency=${conc}&timeout=10000&retries=0`);
     pushAll(d, syslogLines(6));
     await sink.waitForRequests(expect);
     await new Promise((r) => setTimeout(r, 50));
