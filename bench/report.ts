@@ -7,17 +7,18 @@ const pct = (x: number | undefined): string => (x === undefined ? '–' : `${(x 
 
 export function markdownTable(results: ScenarioResult[]): string {
   const head = [
-    '#', 'scenario', 'switchyard', 'delivered', 'idle / peak RSS', 'p50 / p99 at ½ max',
+    '#', 'scenario', 'switchyard', 'delivered', 'idle / peak RSS', 'CPU µs/msg', 'p50 / p99 at ½ max',
     'rsyslog', 'syslog-ng', 'vs rsyslog', 'ceiling', 'notes',
   ];
   const rows = results.map((r) => {
-    if (r.unavailable) return [String(r.id), r.title, `not available: ${r.unavailable}`, '', '', '', ...peerCells(r), '', fmtRate(r.ceiling), ''];
+    if (r.unavailable) return [String(r.id), r.title, `not available: ${r.unavailable}`, '', '', '', '', ...peerCells(r), '', fmtRate(r.ceiling), ''];
     return [
       String(r.id),
       r.title,
       fmtRate(r.rate),
       pct(r.deliveredRatio),
       `${fmtMb(r.idleRss)} / ${fmtMb(r.peakRss)}`,
+      r.cpuUsPerMsg === undefined ? '–' : r.cpuUsPerMsg.toFixed(2),
       r.p50us === undefined ? '–' : `${fmtMs(r.p50us)} / ${fmtMs(r.p99us)}` + (r.latencyRate ? ` @ ${fmtRate(r.latencyRate)}` : ''),
       ...peerCells(r),
       ratio(r),

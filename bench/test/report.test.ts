@@ -9,7 +9,7 @@ import { emptyResult } from '../scenarios/types';
 
 t.test('markdownTable: one row per scenario, ratio against rsyslog, unavailable says why', async (t) => {
   const ok = emptyResult(1, 'TCP');
-  Object.assign(ok, { rate: 1_500_000, deliveredRatio: 1, idleRss: 60 * 2 ** 20, peakRss: 120 * 2 ** 20, p50us: 500, p99us: 4000, latencyRate: 750_000, ceiling: 8e6 });
+  Object.assign(ok, { cpuUsPerMsg: 0.654, rate: 1_500_000, deliveredRatio: 1, idleRss: 60 * 2 ** 20, peakRss: 120 * 2 ** 20, p50us: 500, p99us: 4000, latencyRate: 750_000, ceiling: 8e6 });
   ok.peers.push({ name: 'rsyslog', rate: 600_000, peakRss: 50 * 2 ** 20 }, { name: 'syslog-ng', why: 'not installed' });
   const missing = emptyResult(7, 'HTTP | logplex');
   missing.unavailable = 'no /syslog';
@@ -19,7 +19,7 @@ t.test('markdownTable: one row per scenario, ratio against rsyslog, unavailable 
   t.equal(cells.length, lines[0].split(' | ').length, 'rows have as many cells as the header');
   t.match(lines[2], '1.50 M msg/s');
   t.match(lines[2], '2.50×');
-  t.match(lines[2], '60 MB / 120 MB');
+  t.match(lines[2], '60 MB / 120 MB | 0.65 |');
   t.match(lines[2], '0.50 ms / 4.00 ms @ 750 k msg/s');
   t.match(lines[2], '| n/a |', 'a peer without a figure');
   t.match(lines[3], 'not available: no /syslog');
