@@ -83,6 +83,11 @@ export default async function logsApi(app: FastifyInstance, opts: LogsApiOptions
     res.writeHead(200, { 'content-type': CONTENT_TYPE[q.format], 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     // Now, not with the first line: a follower of a quiet key must see 200 at once.
     res.flushHeaders();
+    if (req.method === 'HEAD') {
+      // fastify answers HEAD with the GET handler: status and headers are the whole answer.
+      res.end();
+      return;
+    }
     if (q.follow) storeMetrics.followers.inc();
     try {
       await stream(store, key, q, after, res, pageSize, pollMs, (stop) => open.set(res, stop));

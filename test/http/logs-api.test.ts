@@ -123,6 +123,10 @@ t.test('each backend', async (t) => {
         t.equal((await get(base, `/logs/${'k'.repeat(128)}`)).status, 200, 'the longest key');
         t.equal((await get(base, '/logs/web/more')).status, 400, 'no slashes');
         t.equal((await get(base, '/logs/')).status, 400, 'no key');
+        const head = (path: string) =>
+          new Promise<number>((resolve, reject) => http.request(base + path, { method: 'HEAD' }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end());
+        t.equal(await head('/logs/web'), 200, 'HEAD of a known key');
+        t.equal(await head('/logs/nobody'), 404, 'HEAD of an unknown key');
         t.equal((await get(base, '/logs/a%20b')).status, 400, 'odd characters');
       });
 

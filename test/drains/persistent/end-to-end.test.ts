@@ -50,7 +50,13 @@ t.test('each backend', async (t) => {
       const routes: Array<[string, string]> = [['web-1', 'persistent://e2e']];
 
       let r = await startTestRouter({ routes, env });
-      const unknown = await get(r, '/logs/e2e', AUTH);
+      // The drain registers its key in the background as it starts (opening and
+      // migrating the store first): poll until it has.
+      let unknown = await get(r, '/logs/e2e', AUTH);
+      for (const deadline = Date.now() + 20_000; unknown.status === 404 && Date.now() < deadline; ) {
+        await new Promise((res) => setTimeout(res, 50));
+        unknown = await get(r, '/logs/e2e', AUTH);
+      }
       t.equal(unknown.status, 200, 'the drain registered its key: known before any line');
       t.equal(unknown.body, '');
       t.equal((await get(r, '/logs/e2e')).status, 401, 'the admin token is required');
