@@ -38,7 +38,7 @@ export const SETTINGS = [
   { env: 'MAX_MESSAGE_BYTES', kind: 'bytes', dflt: '64KiB', help: 'Largest syslog message. Larger octet-counted frames are skipped, larger LF lines and datagrams truncated; both counted.' },
   { env: 'MAX_CONNECTIONS', kind: 'int', dflt: '10000', help: 'Open connections per stream listener; more are closed at once and counted.' },
   { env: 'IDLE_TIMEOUT', kind: 'duration', dflt: '10m', help: 'Close a syslog connection that sends nothing for this long (0 = never).' },
-  { env: 'HANDSHAKE_TIMEOUT', kind: 'duration', dflt: '10s', help: 'Time allowed for the PROXY header and the TLS handshake.' },
+  { env: 'HANDSHAKE_TIMEOUT', kind: 'duration', dflt: '10s', help: 'Time allowed for the PROXY header and the TLS handshake (0 = no limit).' },
   { env: 'UDP_RECEIVE_BUFFER', kind: 'bytes', dflt: '8MiB', help: 'Kernel receive buffer asked for on the UDP socket.' },
   { env: 'HOSTNAME_FALLBACK', kind: 'string', dflt: '', help: "Hostname routed by when a message has none ('-' or missing). Empty: the sender's address." },
   { env: 'SYSLOG_TIMEZONE', kind: 'string', dflt: 'UTC', help: 'Zone for RFC 3164 timestamps without one: UTC, local, or an offset like +02:00.' },

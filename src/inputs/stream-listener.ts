@@ -95,11 +95,15 @@ export class StreamListener {
       this.handshaking.delete(raw);
     });
     raw.on('error', () => {});
-    const timer = setTimeout(() => {
-      this.stats.rejected.handshake_timeout++;
-      raw.destroy();
-    }, this.opts.handshakeTimeoutMs);
-    timer.unref();
+    // HANDSHAKE_TIMEOUT=0 means no limit, as IDLE_TIMEOUT=0 does (a 0 ms timer closed every TLS connection).
+    const timer =
+      this.opts.handshakeTimeoutMs > 0
+        ? setTimeout(() => {
+            this.stats.rejected.handshake_timeout++;
+            raw.destroy();
+          }, this.opts.handshakeTimeoutMs)
+        : undefined;
+    timer?.unref();
     raw.once('close', () => clearTimeout(timer));
     const ready = (address: string | undefined, first: Buffer | null): void => {
       if (this.opts.tls) this.startTls(raw, address, first, timer);
@@ -142,7 +146,7 @@ export class StreamListener {
     raw.destroy();
   }
 
-  private startTls(raw: net.Socket, address: string | undefined, first: Buffer | null, timer: NodeJS.Timeout): void {
+  private startTls(raw: net.Socket, address: string | undefined, first: Buffer | null, timer: NodeJS.Timeout | undefined): void {
     const t = this.opts.tls!;
     if (first !== null) raw.unshift(first); // the TLS socket reads what is buffered first
     const s = new tls.TLSSocket(raw, {
