@@ -22,7 +22,7 @@ import type { ServerResponse } from 'node:http';
 import { jsonArrayChunk, ndjsonChunk, textChunk } from '../store/log-format';
 import { parseLogsQuery, type LogsQuery } from '../store/log-query';
 import { storeMetrics } from '../store/log-metrics';
-import { keyProblem, type LogRow, type LogStore } from '../store/log-store';
+import { keyProblem, type LogRow, type LogStore, type ReadRange } from '../store/log-store';
 import { adminAuth } from './auth';
 
 export interface LogsApiOptions {
@@ -67,11 +67,14 @@ export default async function logsApi(app: FastifyInstance, opts: LogsApiOptions
     const q = parseLogsQuery(req.query, req.headers.accept);
     if ('error' in q) return reply.code(400).send({ error: q.error });
     let known: boolean;
-    let after: string;
+    let after = '0';
+    // Without follow the response is a snapshot: lines stored while it streams
+    // are left out, so a busy key cannot keep a plain GET going forever.
+    let throughId: string | null = null;
     try {
       known = await store.keyExists(key);
-      after = '0';
-      if (known && q.tail !== null) after = await store.tailStart(key, q.tail, { afterId: '0', since: q.since, until: q.until });
+      if (known && !q.follow) throughId = (await store.lastId(key)) ?? '0';
+      if (known && q.tail !== null) after = await store.tailStart(key, q.tail, { afterId: '0', since: q.since, until: q.until, throughId });
     } catch (err) {
       req.log.warn({ err: (err as Error).message }, 'GET /logs: the log store is unavailable');
       return reply.code(503).send({ error: 'the log store is unavailable; try again later' });
@@ -90,7 +93,7 @@ export default async function logsApi(app: FastifyInstance, opts: LogsApiOptions
     }
     if (q.follow) storeMetrics.followers.inc();
     try {
-      await stream(store, key, q, after, res, pageSize, pollMs, (stop) => open.set(res, stop));
+      await stream(store, key, q, { afterId: after, since: q.since, until: q.until, throughId }, res, pageSize, pollMs, (stop) => open.set(res, stop));
     } catch (err) {
       // Headers are out: all we can do is cut the response short.
       req.log.warn({ err: (err as Error).message, key }, 'GET /logs: reading the log store failed mid-response; the response is cut short');
@@ -106,7 +109,7 @@ async function stream(
   store: LogStore,
   key: string,
   q: LogsQuery,
-  after: string,
+  range: ReadRange,
   res: ServerResponse,
   pageSize: number,
   pollMs: number,
@@ -138,7 +141,6 @@ async function stream(
   let first = true;
   try {
     if (q.format === 'json') res.write('[');
-    const range = { afterId: after, since: q.since, until: q.until };
     while (!gone && !stopped && left > 0) {
       const want = Math.min(pageSize, left);
       signalled = false;

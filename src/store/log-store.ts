@@ -41,6 +41,8 @@ export interface ReadRange {
   /** Arrival-time bounds (inclusive), as RFC 3339 text or null. */
   since: string | null;
   until: string | null;
+  /** Rows with id up to this one only (a snapshot of the key), or null/absent for no bound. */
+  throughId?: string | null;
 }
 
 export interface LogStoreOptions {
@@ -145,8 +147,9 @@ export class LogStore {
         WHERE key = $1 AND id > $2::bigint
           AND ($3::timestamptz IS NULL OR received >= $3::timestamptz)
           AND ($4::timestamptz IS NULL OR received <= $4::timestamptz)
+          AND ($6::bigint IS NULL OR log_lines.id <= $6::bigint)
         ORDER BY log_lines.id LIMIT $5`,
-      [key, range.afterId, range.since, range.until, limit],
+      [key, range.afterId, range.since, range.until, limit, range.throughId ?? null],
     );
     const rows = r.rows as unknown as LogRow[];
     for (const row of rows) {
@@ -170,8 +173,9 @@ export class LogStore {
         WHERE key = $1 AND id > $2::bigint
           AND ($3::timestamptz IS NULL OR received >= $3::timestamptz)
           AND ($4::timestamptz IS NULL OR received <= $4::timestamptz)
+          AND ($6::bigint IS NULL OR log_lines.id <= $6::bigint)
         ORDER BY log_lines.id DESC OFFSET $5 LIMIT 1`,
-      [key, range.afterId, range.since, range.until, n],
+      [key, range.afterId, range.since, range.until, n, range.throughId ?? null],
     );
     return r.rows[0]?.id ?? range.afterId;
   }

@@ -98,6 +98,10 @@ t.test('each backend', async (t) => {
         t.same((await store.readPage('order', { ...ALL, afterId: from }, 100)).map((r) => r.id), ids.slice(-3));
         t.equal(await store.tailStart('order', 1000, ALL), '0', 'more than stored: from the start');
         t.equal(await store.tailStart('order', 0, ALL), ids[ids.length - 1], 'tail 0: nothing but new lines');
+        const snap = { ...ALL, throughId: ids[4]! };
+        t.same((await store.readPage('order', snap, 100)).map((r) => r.id), ids.slice(0, 5), 'throughId bounds a snapshot');
+        const fromSnap = await store.tailStart('order', 2, snap);
+        t.same((await store.readPage('order', { ...snap, afterId: fromSnap }, 100)).map((r) => r.id), ids.slice(3, 5), 'tail within the snapshot');
       });
 
       await t.test('since/until on the arrival time', async (t) => {
