@@ -265,7 +265,9 @@ export abstract class Drain {
 
   protected countDropped(reason: DropReason, count: number): void {
     this.stats.dropped[reason] += count;
-    this.noteDrop(count);
+    // The L10 notice speaks of buffer overflow: a destination that rejected a
+    // batch (4xx, retries exhausted) gets no notice claiming one.
+    if (reason === 'overflow' || reason === 'full' || reason === 'oversize') this.noteDrop(count);
   }
 
   /**
