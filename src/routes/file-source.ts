@@ -4,6 +4,7 @@
 // and on reload().
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RouteRow, RouteSource } from './route-source';
 
@@ -31,7 +32,13 @@ export class FileRouteSource extends EventEmitter implements RouteSource {
   async start(): Promise<void> {
     this.reload();
     try {
-      this.watcher = fs.watch(this.opts.path, () => this.reload());
+      // Watch the directory, not the file: editors and config management
+      // replace a file by renaming a new one over it, and a watch on the file
+      // follows the old inode, so every change after the first was missed.
+      const name = path.basename(this.opts.path);
+      this.watcher = fs.watch(path.dirname(this.opts.path), (_event, file) => {
+        if (file === null || file === name) this.reload();
+      });
       this.watcher.unref();
     } catch (err) {
       this.opts.logger.warn({ err: (err as Error).message }, 'cannot watch the routes file; send SIGHUP to reload it');
