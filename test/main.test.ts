@@ -88,3 +88,56 @@ t.test('ROUTES_FILE routing, then SIGTERM: flushes the queue and exits 0', async
   t.match(out, /shutting down: no new input, flushing drains/);
   t.match(out, /stopped cleanly/);
 });
+
+t.test('a port already in use: exits 1 with a sentence, does not hang', async (t) => {
+  const rx = await startSyslogReceiver(); // holds a TCP port on 127.0.0.1
+  t.teardown(() => rx.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-main-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'routes.txt'), '');
+  const r = spawnSync(process.execPath, [MAIN], {
+    encoding: 'utf8',
+    timeout: 20_000,
+    env: { ...process.env, ROUTES_FILE: path.join(dir, 'routes.txt'), DATA_DIR: dir, BIND_ADDRESS: '127.0.0.1', HTTP_PORT: '0', SYSLOG_TCP_PORT: String(rx.port), SYSLOG_UDP_PORT: '0', ENVOY: 'false', LOG_LEVEL: 'silent' },
+  });
+  t.equal(r.signal, null, 'exited by itself');
+  t.equal(r.status, 1);
+  t.match(r.stderr, /^switchyard: failed to start: .*EADDRINUSE/);
+});
+
+t.test('a second signal exits at once with status 1', async (t) => {
+  const rx = await startSyslogReceiver();
+  rx.stall();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sy-main-'));
+  fs.writeFileSync(path.join(dir, 'routes.txt'), `stuck ${rx.url}?buffer_bytes=${64 << 20}\n`);
+  const child = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, ROUTES_FILE: path.join(dir, 'routes.txt'), DATA_DIR: dir, BIND_ADDRESS: '127.0.0.1', HTTP_PORT: '0', SYSLOG_TCP_PORT: '0', SYSLOG_UDP_PORT: '0', ENVOY: 'false', SHUTDOWN_GRACE: '60s', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  t.teardown(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rx.unstall();
+    await rx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  let out = '';
+  const tcpPort = await new Promise<number>((resolve) => {
+    child.stdout.on('data', (b: Buffer) => {
+      out += b;
+      const m = /syslog\/tcp :(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  const frames: Buffer[] = [];
+  for (let i = 0; i < 40_000; i++) frames.push(octet(`<14>1 2024-05-01T10:00:00Z stuck app - - - ${i} ${'q'.repeat(150)}`));
+  await sendTcp(tcpPort, frames);
+  child.kill('SIGTERM');
+  await new Promise<void>((res) => {
+    const check = (): void => (/shutting down/.test(out) ? res() : void setTimeout(check, 20));
+    check();
+  });
+  child.kill('SIGTERM');
+  t.equal(await exited, 1, 'the second signal ended the flush');
+  t.match(out, /second signal: exiting now without flushing/);
+});
