@@ -83,7 +83,13 @@ export class App {
     const c = this.config;
     startHousekeeping();
     this.source = this.opts.routeSource ?? (await this.openRouteSource());
-    this.logStore = new LogStore({ db: () => this.openPersistentDb(), ownsDb: false, logger: this.log.child({ component: 'store' }) });
+    const p = c.persistent;
+    this.logStore = new LogStore({
+      db: () => this.openPersistentDb(),
+      ownsDb: false,
+      logger: this.log.child({ component: 'store' }),
+      retention: { maxLines: p.maxLines, maxBytes: p.maxBytes, maxAgeMs: p.maxAgeMs, intervalMs: p.retentionIntervalMs },
+    });
     this.routes = new RouteManager({
       router: this.router,
       source: this.source,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { SwitchyardError } from './errors';
 
-type Kind = 'port' | 'bool' | 'string' | 'int' | 'bytes' | 'duration' | 'pem' | 'enum';
+type Kind = 'port' | 'bool' | 'string' | 'int' | 'count' | 'bytes' | 'duration' | 'pem' | 'enum';
 
 interface Setting {
   env: string;
@@ -60,6 +60,10 @@ export const SETTINGS = [
   { env: 'HTTP_BODY_LIMIT', kind: 'bytes', dflt: '5MiB', help: 'Largest ingest request body; larger get 413.' },
   { env: 'PERSISTENT_DATABASE_URL', kind: 'string', dflt: '', help: 'PostgreSQL for persistent:// drains. Empty: the routes database.' },
   { env: 'PERSISTENT_PATH', kind: 'string', dflt: '/logs/', help: 'Path prefix of GET /logs/:key.' },
+  { env: 'PERSISTENT_MAX_LINES', kind: 'count', dflt: '10000', help: 'Lines kept per persistent key; older ones are deleted in the background (0 = no limit).' },
+  { env: 'PERSISTENT_MAX_BYTES', kind: 'count', dflt: '16MiB', help: 'Bytes of lines kept per persistent key (0 = no limit).' },
+  { env: 'PERSISTENT_MAX_AGE', kind: 'duration', dflt: '7d', help: 'Oldest line kept per persistent key, by arrival time (0 = no limit).' },
+  { env: 'PERSISTENT_RETENTION_INTERVAL', kind: 'duration', dflt: '60s', help: 'Time between retention passes over the store.' },
   { env: 'AKKERIS', kind: 'bool', dflt: 'false', help: 'Akkeris mode for Envoy logs: app-name akkeris/router, hostnames name-namespace.' },
   { env: 'ENVOY_APP_NAME', kind: 'string', dflt: '', help: 'app-name of Envoy access-log lines (default envoy, or akkeris/router with AKKERIS).' },
   { env: 'ENVOY_MAX_STREAM_AGE', kind: 'duration', dflt: '15m', help: 'End Envoy streams older than this gracefully, so Envoy reconnects and spreads over replicas.' },
@@ -94,7 +98,7 @@ export interface Config {
   apiToken: string | null;
   ingestToken: string | null;
   http: { syslogPath: string; eventsPath: string; bodyLimit: number };
-  persistent: { databaseUrl: string | null; path: string };
+  persistent: { databaseUrl: string | null; path: string; maxLines: number; maxBytes: number; maxAgeMs: number; retentionIntervalMs: number };
   envoy: { akkeris: boolean; appName: string; maxStreamAgeMs: number; maxMessageBytes: number; tls: { cert: string; key: string; ca: string } | null };
   logLevel: string;
 }
@@ -219,7 +223,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[] = []): Config 
     apiToken: str('API_TOKEN') || null,
     ingestToken: str('INGEST_TOKEN') || null,
     http: { syslogPath: path('HTTP_SYSLOG_PATH'), eventsPath: path('HTTP_EVENTS_PATH'), bodyLimit: bytes('HTTP_BODY_LIMIT') },
-    persistent: { databaseUrl: str('PERSISTENT_DATABASE_URL') || null, path: persistentPath.endsWith('/') ? persistentPath : persistentPath + '/' },
+    persistent: {
+      databaseUrl: str('PERSISTENT_DATABASE_URL') || null,
+      path: persistentPath.endsWith('/') ? persistentPath : persistentPath + '/',
+      maxLines: get('PERSISTENT_MAX_LINES', (v) => (/^\d+$/.test(v) ? +v : undefined), 'a whole number (0 = no limit)'),
+      maxBytes: get('PERSISTENT_MAX_BYTES', (v) => (v.trim() === '0' ? 0 : parseBytes(v)), 'a size like 16MiB (0 = no limit)'),
+      maxAgeMs: get('PERSISTENT_MAX_AGE', (v) => (v.trim() === '0' ? 0 : parseDuration(v)), 'a duration like 7d or 168h (0 = no limit)'),
+      retentionIntervalMs: ms('PERSISTENT_RETENTION_INTERVAL'),
+    },
     envoy: {
       akkeris,
       appName: str('ENVOY_APP_NAME') || (akkeris ? 'akkeris/router' : 'envoy'),
@@ -259,9 +270,9 @@ export function parseBytes(v: string): number | undefined {
 }
 
 export function parseDuration(v: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(v.trim());
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(v.trim());
   if (!m) return undefined;
-  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 'ms') as 'ms'];
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
   return Math.round(Number(m[1]) * mult);
 }
 
