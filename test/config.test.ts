@@ -38,7 +38,7 @@ t.test('defaults', async (t) => {
 t.test('durations', async (t) => {
   const cases: Array<[string, number | undefined]> = [
     ['500ms', 500], ['10s', 10_000], ['5m', 300_000], ['2h', 7_200_000], ['250', 250], ['1.5s', 1500], [' 3s ', 3000], ['0', 0],
-    ['', undefined], ['10 years', undefined], ['-1s', undefined], ['1d', undefined], ['s', undefined],
+    ['', undefined], ['10 years', undefined], ['-1s', undefined], ['2d', 172_800_000], ['1w', undefined], ['s', undefined],
   ];
   for (const [v, want] of cases) t.equal(parseDuration(v), want, JSON.stringify(v));
   t.equal(loadConfig({ DRAIN_OVERFLOW_GRACE: '300ms', IDLE_TIMEOUT: '0' }).drain.graceMs, 300);
