@@ -16,7 +16,7 @@ import { Intake } from './inputs/intake';
 import { StreamListener } from './inputs/stream-listener';
 import { TlsContext } from './inputs/tls-context';
 import { UdpInput } from './inputs/udp-input';
-import { EnvoyInput } from './inputs/envoy';
+import type { EnvoyInput } from './inputs/envoy';
 import { httpEvents } from './inputs/http-events';
 import { httpSyslog } from './inputs/http-syslog';
 import { Router } from './router/router';
@@ -157,6 +157,8 @@ export class App {
     }
     if (c.inputs.envoy) {
       const e = c.envoy;
+      // Loaded only when enabled: grpc-js and protobufjs are large modules.
+      const { EnvoyInput } = await import('./inputs/envoy');
       this.envoy = new EnvoyInput(
         {
           host: c.bindAddress,

@@ -3,7 +3,7 @@
 // deadline and hand back status, headers and (when asked) the response body.
 // The origin never carries credentials; those travel in a header the kind
 // builds, so undici's errors cannot leak them.
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { SwitchyardError } from '../../errors';
 
 export interface HttpResponse {
@@ -26,7 +26,10 @@ export class HttpTransport {
   private closed = false;
 
   constructor(opts: TransportOptions) {
-    this.pool = new Pool(opts.origin, {
+    // Loaded on first use: undici is a large module, and a router without
+    // HTTP drains should not carry it in memory.
+    const { Pool: UndiciPool } = require('undici') as typeof import('undici');
+    this.pool = new UndiciPool(opts.origin, {
       connections: opts.connections,
       pipelining: 1,
       connect: { rejectUnauthorized: !opts.insecure, timeout: opts.connectTimeoutMs },
