@@ -86,7 +86,8 @@ export abstract class Drain {
   /** Set by the flush scheduler. */
   flushQueued = false;
 
-  protected readonly log: Logger;
+  private readonly parentLog: Logger;
+  private childLog: Logger | null = null;
   protected closing = false;
   protected destroyed = false;
   private readonly policy: OverflowPolicy;
@@ -120,8 +121,13 @@ export abstract class Drain {
     this.hwCount = Math.floor(opts.buffer.messages * HIGH_WATER);
     this.lwBytes = Math.floor(opts.buffer.bytes * LOW_WATER);
     this.lwCount = Math.floor(opts.buffer.messages * LOW_WATER);
-    this.log = opts.logger.child({ drain: this.label });
+    this.parentLog = opts.logger;
     trackDrain(this);
+  }
+
+  /** Made on first use: a table of 100,000 mostly quiet drains should not hold 100,000 loggers. */
+  protected get log(): Logger {
+    return (this.childLog ??= this.parentLog.child({ drain: this.label }));
   }
 
   /** Bytes a message of `n` bytes takes in the ring (framing included). */

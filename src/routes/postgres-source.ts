@@ -274,7 +274,8 @@ export class DbRouteSource extends EventEmitter implements RouteSource {
   private async applyIds(ids: string[]): Promise<void> {
     const res = await this.db.query<RouteRow>(SELECT_SOME, [ids]);
     if (this.closed) return;
-    let changed = false;
+    const upserted: RouteRow[] = [];
+    const removed: string[] = [];
     const seen = new Set<string>();
     for (const r of res.rows) {
       seen.add(r.id);
@@ -282,13 +283,13 @@ export class DbRouteSource extends EventEmitter implements RouteSource {
       if (i === undefined) {
         this.index.set(r.id, this.rows.length);
         this.rows.push(r);
-        changed = true;
+        upserted.push(r);
       } else {
         const cur = this.rows[i]!;
         if (cur.hostname !== r.hostname || cur.endpoint !== r.endpoint) {
           // A new object, never a mutation: emitted snapshots must not change under the consumer.
           this.rows[i] = r;
-          changed = true;
+          upserted.push(r);
         }
       }
     }
@@ -302,18 +303,19 @@ export class DbRouteSource extends EventEmitter implements RouteSource {
         this.index.set(last.id, i);
       }
       this.index.delete(id);
-      changed = true;
+      removed.push(id);
     }
-    if (changed) {
-      this.publish();
+    if (upserted.length > 0 || removed.length > 0) {
+      this.publish({ upserted, removed });
       this.lkg.save(this.rows, this.saveDelayMs);
     }
   }
 
-  private publish(): void {
+  /** `change`: the rows this emit changed, so the consumer need not compare the whole set. */
+  private publish(change?: { upserted: RouteRow[]; removed: string[] }): void {
     rowsGauge.set(this.rows.length);
     // Copy the array (pointers only): later in-place updates must not reach an emitted set.
-    this.emit('routes', this.rows.slice());
+    this.emit('routes', this.rows.slice(), change);
   }
 
   private async fallBackToLastKnownGood(): Promise<void> {

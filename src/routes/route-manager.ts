@@ -1,6 +1,7 @@
 // Turns the rows a route source emits into running drains and a route table.
 //
-// Every change is applied as a diff: drains whose endpoint is still referenced
+// Every change is applied as a diff (only the changed rows, when the source
+// says which; the whole set compared otherwise): drains whose endpoint is still referenced
 // keep their connection and their queue; new endpoints get a new drain; an
 // endpoint no longer referenced by any row is closed gracefully (flushed, then
 // closed) after the new table is in place. One drain serves every hostname
@@ -22,12 +23,29 @@ const reloadSeconds = new Histogram({ name: 'switchyard_route_reload_duration_se
 const hostnames = new Gauge({ name: 'switchyard_routes_hostnames', help: 'Hostnames in the route table.', registers: [registry] });
 const invalidRows = new Gauge({ name: 'switchyard_route_rows_invalid', help: 'Route rows skipped because their endpoint is invalid.', registers: [registry] });
 
+/** Which rows an emitted set changed, when the source knows (a full set otherwise). */
+export interface RouteChange {
+  upserted: ReadonlyArray<RouteRow>;
+  removed: ReadonlyArray<string>;
+}
+
+interface Endpoint {
+  drain: Drain;
+  /** Rows naming this endpoint. */
+  refs: number;
+}
+
 export class RouteManager {
-  private drains = new Map<string, Drain>();
+  private rowsById = new Map<string, RouteRow>();
+  private endpoints = new Map<string, Endpoint>();
+  /** Lower-cased hostname → endpoint → rows routing that hostname there. */
+  private hosts = new Map<string, Map<string, number>>();
+  /** Rows skipped for an invalid endpoint. */
+  private invalid = new Set<string>();
   private readonly closing = new Set<Promise<void>>();
   private readonly invalidSeen = new Set<string>();
   private loaded = false;
-  private readonly onRoutes = (rows: ReadonlyArray<RouteRow>): void => this.apply(rows);
+  private readonly onRoutes = (rows: ReadonlyArray<RouteRow>, change?: RouteChange): void => this.apply(rows, change);
 
   constructor(
     private readonly opts: { router: Router; source: RouteSource; ctx: DrainContext; logger: Logger; drainCloseGraceMs: number },
@@ -39,7 +57,7 @@ export class RouteManager {
   }
 
   get drainCount(): number {
-    return this.drains.size;
+    return this.endpoints.size;
   }
 
   async start(): Promise<void> {
@@ -47,11 +65,21 @@ export class RouteManager {
     await this.opts.source.start();
   }
 
-  apply(rows: ReadonlyArray<RouteRow>): void {
+  /**
+   * Applies a route set. With `change` (the rows the source knows changed),
+   * only those rows are looked at and the table is patched, so one change
+   * costs the same with 100 routes or 100,000; without, the whole set is
+   * compared with what runs.
+   */
+  apply(rows: ReadonlyArray<RouteRow>, change?: RouteChange): void {
     const stop = reloadSeconds.startTimer();
     try {
-      this.applyRows(rows);
+      if (change !== undefined && this.loaded) this.applyChange(change);
+      else this.applyAll(rows);
+      this.loaded = true;
       reloads.inc();
+      hostnames.set(this.opts.router.routes.size);
+      invalidRows.set(this.invalid.size);
     } catch (err) {
       reloadFailures.inc();
       this.opts.logger.error({ err }, 'could not apply the new route set; the previous routes stay in force');
@@ -60,43 +88,108 @@ export class RouteManager {
     }
   }
 
-  private applyRows(rows: ReadonlyArray<RouteRow>): void {
-    const { ctx, logger } = this.opts;
-    const next = new Map<string, Drain>();
-    const byHost = new Map<string, Drain[]>();
+  private applyAll(rows: ReadonlyArray<RouteRow>): void {
+    const old = this.endpoints;
+    this.rowsById = new Map();
+    this.endpoints = new Map();
+    this.hosts = new Map();
+    this.invalid = new Set();
     const created: Drain[] = [];
-    let invalid = 0;
     for (const row of rows) {
-      let d = next.get(row.endpoint) ?? this.drains.get(row.endpoint);
-      if (d === undefined) {
+      this.rowsById.set(row.id, row);
+      this.link(row, old, created);
+    }
+    const byHost = new Map<string, Drain[]>();
+    for (const [host, eps] of this.hosts) byHost.set(host, this.drainsOf(eps));
+    this.opts.router.setTable(new RouteTable(byHost));
+    for (const d of created) d.start();
+    for (const [endpoint, e] of old) if (!this.endpoints.has(endpoint)) this.retire(e.drain);
+  }
+
+  private applyChange(change: RouteChange): void {
+    const touched = new Set<string>();
+    const created: Drain[] = [];
+    const released: Endpoint[] = [];
+    for (const id of change.removed) {
+      const old = this.rowsById.get(id);
+      if (old === undefined) continue;
+      this.rowsById.delete(id);
+      this.unlink(old, touched, released);
+    }
+    for (const row of change.upserted) {
+      const old = this.rowsById.get(row.id);
+      if (old !== undefined) {
+        if (old.hostname === row.hostname && old.endpoint === row.endpoint) continue;
+        this.unlink(old, touched, released);
+      }
+      this.rowsById.set(row.id, row);
+      if (this.link(row, this.endpoints, created)) touched.add(hostKey(row));
+    }
+    const patch = new Map<string, Drain[] | undefined>();
+    for (const host of touched) {
+      const eps = this.hosts.get(host);
+      patch.set(host, eps === undefined ? undefined : this.drainsOf(eps));
+    }
+    this.opts.router.setTable(this.opts.router.routes.patched(patch));
+    for (const d of created) d.start();
+    for (const e of released) {
+      if (e.refs === 0 && this.endpoints.get(e.drain.url) === e) {
+        this.endpoints.delete(e.drain.url);
+        this.retire(e.drain);
+      }
+    }
+  }
+
+  /** Routes `row`; reuses the drain for its endpoint from `pool` (or this.endpoints). False if its endpoint is invalid. */
+  private link(row: RouteRow, pool: Map<string, Endpoint>, created: Drain[]): boolean {
+    let e = this.endpoints.get(row.endpoint);
+    if (e === undefined) {
+      const reused = pool.get(row.endpoint);
+      if (reused !== undefined) e = { drain: reused.drain, refs: 0 };
+      else {
         try {
-          d = createDrain(parseDrainUrl(row.endpoint), ctx);
-          created.push(d);
+          const drain = createDrain(parseDrainUrl(row.endpoint), this.opts.ctx);
+          created.push(drain);
+          e = { drain, refs: 0 };
         } catch (err) {
-          invalid++;
+          this.invalid.add(row.id);
           const key = `${row.id}\u0000${row.endpoint}`;
           if (!this.invalidSeen.has(key)) {
             this.invalidSeen.add(key);
-            logger.warn({ route: row.id, hostname: row.hostname, reason: (err as Error).message }, 'route skipped: its endpoint is invalid');
+            this.opts.logger.warn({ route: row.id, hostname: row.hostname, reason: (err as Error).message }, 'route skipped: its endpoint is invalid');
           }
-          continue;
+          return false;
         }
       }
-      next.set(row.endpoint, d);
-      const host = foldAscii(row.hostname.trim());
-      const list = byHost.get(host);
-      if (list === undefined) byHost.set(host, [d]);
-      else if (!list.includes(d)) list.push(d);
+      this.endpoints.set(row.endpoint, e);
     }
-    this.opts.router.setTable(new RouteTable(byHost));
-    for (const d of created) d.start();
-    for (const [endpoint, d] of this.drains) {
-      if (!next.has(endpoint)) this.retire(d);
+    e.refs++;
+    const host = hostKey(row);
+    let eps = this.hosts.get(host);
+    if (eps === undefined) this.hosts.set(host, (eps = new Map()));
+    eps.set(row.endpoint, (eps.get(row.endpoint) ?? 0) + 1);
+    return true;
+  }
+
+  private unlink(row: RouteRow, touched: Set<string>, released: Endpoint[]): void {
+    if (this.invalid.delete(row.id)) return;
+    const host = hostKey(row);
+    touched.add(host);
+    const eps = this.hosts.get(host);
+    const n = eps?.get(row.endpoint) ?? 0;
+    if (eps !== undefined) {
+      if (n > 1) eps.set(row.endpoint, n - 1);
+      else eps.delete(row.endpoint);
+      if (eps.size === 0) this.hosts.delete(host);
     }
-    this.drains = next;
-    this.loaded = true;
-    hostnames.set(byHost.size);
-    invalidRows.set(invalid);
+    const e = this.endpoints.get(row.endpoint);
+    if (e !== undefined && --e.refs === 0) released.push(e);
+  }
+
+  private drainsOf(eps: Map<string, number>): Drain[] {
+    const out: Drain[] = [];
+    for (const endpoint of eps.keys()) out.push(this.endpoints.get(endpoint)!.drain);
+    return out;
   }
 
   private retire(d: Drain): void {
@@ -109,14 +202,18 @@ export class RouteManager {
   async close(graceMs: number): Promise<void> {
     this.opts.source.off('routes', this.onRoutes);
     await this.opts.source.close();
-    const all = [...this.drains.values()].map((d) => d.close(graceMs));
-    this.drains = new Map();
+    const all = [...this.endpoints.values()].map((e) => e.drain.close(graceMs));
+    this.endpoints = new Map();
     await Promise.all([...all, ...this.closing]);
   }
 
   /** Now: destroys every drain. */
   destroy(): void {
-    for (const d of this.drains.values()) d.destroy();
-    this.drains = new Map();
+    for (const e of this.endpoints.values()) e.drain.destroy();
+    this.endpoints = new Map();
   }
+}
+
+function hostKey(row: RouteRow): string {
+  return foldAscii(row.hostname.trim());
 }

@@ -16,6 +16,11 @@ export interface RouteSource extends EventEmitter {
   /** Resolves after the first load attempt; never rejects because the backing store is down (it retries). */
   start(): Promise<void>;
   close(): Promise<void>;
-  on(event: 'routes', listener: (rows: ReadonlyArray<RouteRow>) => void): this;
+  /**
+   * `change`, when given, names the rows that changed since the previous
+   * emit (inserted or updated, and removed ids), so consumers can apply just
+   * those; without it, treat `rows` as a new full set.
+   */
+  on(event: 'routes', listener: (rows: ReadonlyArray<RouteRow>, change?: { upserted: ReadonlyArray<RouteRow>; removed: ReadonlyArray<string> }) => void): this;
   on(event: string, listener: (...args: any[]) => void): this;
 }
