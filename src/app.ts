@@ -98,6 +98,7 @@ export class App {
         buffer: { policy: c.drain.policy, bytes: c.drain.bufferBytes, messages: c.drain.bufferMessages, graceMs: c.drain.graceMs },
         connectTimeoutMs: c.drain.connectTimeoutMs,
         writeTimeoutMs: c.drain.writeTimeoutMs,
+        lingerMs: c.drain.lingerMs,
         services: { persistent: this.logStore },
       },
       logger: this.log.child({ component: 'routes' }),

@@ -27,6 +27,8 @@ export interface DrainContext {
   buffer: BufferOptions;
   connectTimeoutMs: number;
   writeTimeoutMs: number;
+  /** How long a stream drain with little queued may wait for more before writing (0: never). */
+  lingerMs?: number;
   /** Shared services some kinds need (the persistent store, ...), by name. */
   services: Record<string, unknown>;
 }

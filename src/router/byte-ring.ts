@@ -19,7 +19,7 @@
 
 const EMPTY = Buffer.alloc(0);
 const NO_SLOTS = new Uint32Array(0);
-const INITIAL_SLOTS = 256;
+const INITIAL_SLOTS = 32;
 
 export class ByteRing {
   /** The storage; replaced when the ring grows or is trimmed. Writers use it right after `alloc()`. */
@@ -40,7 +40,7 @@ export class ByteRing {
   private tail = 0; // byte offset where the next record goes
   private wrapped = false; // live data is [head, end) + [0, tail) rather than [head, tail)
 
-  constructor(maxBytes: number, maxCount: number, initialBytes = 16 * 1024) {
+  constructor(maxBytes: number, maxCount: number, initialBytes = 4 * 1024) {
     this.maxBytes = Math.max(maxBytes, 64);
     this.maxCount = Math.max(maxCount, 1);
     this.initialBytes = Math.min(initialBytes, this.maxBytes);

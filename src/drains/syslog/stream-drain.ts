@@ -8,11 +8,14 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Backoff } from '../backoff';
+import { linger } from '../linger';
 import { Drain } from '../drain';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
 import type { SyslogDrainOptions } from './config';
 
 const BATCH_BYTES = 256 * 1024;
+// Queued bytes from which a drain writes at once instead of lingering.
+const LINGER_BYTES = 16 * 1024;
 const WRITE_HIGH_WATER = 512 * 1024;
 
 interface Batch {
@@ -41,6 +44,9 @@ export class SyslogStreamDrain extends Drain {
   private lastBytesWritten = 0;
   private loggedDown = false;
   private spares: Buffer[] = [];
+  private readonly lingerMs: number;
+  private lastWriteAt = 0;
+  lingering = false;
 
   constructor(spec: DrainSpec<SyslogDrainOptions>, ctx: DrainContext) {
     super({ url: spec.url, label: spec.label, kind: spec.kind, buffer: bufferOptions(spec, ctx), logger: ctx.logger });
@@ -48,6 +54,7 @@ export class SyslogStreamDrain extends Drain {
     this.octet = spec.options.framing === 'octet';
     this.connectTimeoutMs = ctx.connectTimeoutMs;
     this.writeTimeoutMs = ctx.writeTimeoutMs;
+    this.lingerMs = ctx.lingerMs ?? 0;
   }
 
   protected recordLength(n: number): number {
@@ -97,11 +104,26 @@ export class SyslogStreamDrain extends Drain {
       return;
     }
     if (!this.connected) return;
+    if (this.shouldLinger()) {
+      linger(this, this.lingerMs);
+      return;
+    }
     while (s.writableLength < WRITE_HIGH_WATER) {
       const b = this.resend.length > 0 ? this.resend.shift()! : this.takeBatch();
       if (b === null) break;
       this.write(s, b);
     }
+  }
+
+  /** A little queued, written recently, not closing: wait for more (see linger.ts). */
+  private shouldLinger(): boolean {
+    if (this.lingerMs === 0 || this.closing || this.resend.length > 0 || this.ring.bytes >= LINGER_BYTES) return false;
+    const now = Date.now();
+    if (now - this.lastWriteAt >= this.lingerMs) {
+      this.lastWriteAt = now;
+      return false;
+    }
+    return true;
   }
 
   /** Called from the shared housekeeping tick: detects a destination that stopped reading. */
