@@ -1,21 +1,23 @@
 #!/usr/bin/env node
-// Runs every compiled test file under dist/test with tap and ends with one
+// Runs every compiled test file under dist/test (and the benchmark
+// instruments' own tests under dist/bench/test) with tap, and ends with one
 // plain line, "N passed, N failed", so any CI can read the result.
 'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const root = path.join(__dirname, '..', 'dist', 'test');
+const roots = [path.join(__dirname, '..', 'dist', 'test'), path.join(__dirname, '..', 'dist', 'bench', 'test')];
 const only = process.argv.slice(2);
 const files = [];
-(function walk(dir) {
+function walk(dir) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) walk(p);
     else if (e.name.endsWith('.test.js') && (only.length === 0 || only.some((o) => p.includes(o)))) files.push(path.relative(process.cwd(), p));
   }
-})(root);
+}
+for (const root of roots) if (fs.existsSync(root)) walk(root);
 files.sort();
 
 const tapBin = path.join(path.dirname(require.resolve('tap/package.json', { paths: [process.cwd()] })), 'dist', 'esm', 'run.mjs');
