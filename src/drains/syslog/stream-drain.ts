@@ -15,7 +15,7 @@ import type { SyslogDrainOptions } from './config';
 
 const BATCH_BYTES = 256 * 1024;
 // Queued bytes from which a drain writes at once instead of lingering.
-const LINGER_BYTES = 16 * 1024;
+const LINGER_BYTES = 4 * 1024;
 const WRITE_HIGH_WATER = 512 * 1024;
 
 interface Batch {
