@@ -44,9 +44,9 @@ t.test('topFrames: self time by frame, highest first, shares of all samples', as
   const top = topFrames({
     nodes: [
       node(1, '(root)', '', -1, 0),
-      node(2, 'parse', 'file:///work/main/dist/src/syslog/parse.js', 9, 30),
-      node(3, 'parse', 'file:///work/main/dist/src/syslog/parse.js', 9, 10),
-      node(4, 'write', 'file:///work/main/dist/src/drains/x.js', 0, 60),
+      node(2, 'parse', 'file:///srv/switchyard/dist/src/syslog/parse.js', 9, 30),
+      node(3, 'parse', 'file:///srv/switchyard/dist/src/syslog/parse.js', 9, 10),
+      node(4, 'write', 'file:///srv/switchyard/dist/src/drains/x.js', 0, 60),
     ],
   });
   t.same(top.map((f) => f.frame), ['write dist/src/drains/x.js:1', 'parse dist/src/syslog/parse.js:10']);
