@@ -84,7 +84,8 @@ export class StreamListener {
 
   private accept(raw: net.Socket): void {
     if (this.closing || this.sockets.size >= this.opts.maxConnections) {
-      this.stats.rejected.limit++;
+      if (this.closing) this.stats.rejected.closing++;
+      else this.stats.rejected.limit++;
       raw.destroy();
       return;
     }

@@ -14,7 +14,7 @@ export class InputStats {
   connections = 0;
   connectionsTotal = 0;
   pausedConnections = 0;
-  rejected: Record<'limit' | 'proxy' | 'tls' | 'idle' | 'handshake_timeout', number> = { limit: 0, proxy: 0, tls: 0, idle: 0, handshake_timeout: 0 };
+  rejected: Record<'limit' | 'closing' | 'proxy' | 'tls' | 'idle' | 'handshake_timeout', number> = { limit: 0, closing: 0, proxy: 0, tls: 0, idle: 0, handshake_timeout: 0 };
   constructor(readonly input: string) {}
 }
 
@@ -53,7 +53,7 @@ counter('switchyard_input_connections_total', 'Connections accepted.', (s) => s.
 
 new Counter({
   name: 'switchyard_input_connections_rejected_total',
-  help: 'Connections closed by the input: limit (too many), proxy (bad PROXY header), tls (handshake failed), idle (idle timeout), handshake_timeout.',
+  help: 'Connections closed by the input: limit (too many), closing (arrived during shutdown), proxy (bad PROXY header), tls (handshake failed), idle (idle timeout), handshake_timeout.',
   labelNames: ['input', 'reason'],
   registers: [registry],
   collect() {
