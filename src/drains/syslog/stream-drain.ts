@@ -3,8 +3,9 @@
 // write. While disconnected the ring keeps filling (up to its bound) and the
 // drain reconnects with backoff; batches that were written but not confirmed
 // when the connection dropped are sent again first, so order holds (a batch the
-// kernel had partly taken may then arrive twice: at-least-once, as for any
-// stream syslog forwarder).
+// kernel had partly taken may then arrive twice). "Delivered" means the kernel
+// took the bytes: what sat in socket buffers when a connection broke is lost,
+// as with any syslog forwarder over plain TCP (RFC 5425/6587 have no acks).
 import net from 'node:net';
 import tls from 'node:tls';
 import { Backoff } from '../backoff';
