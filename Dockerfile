@@ -23,4 +23,4 @@ VOLUME /data
 # HTTP, Envoy gRPC, syslog TCP, UDP, TLS
 EXPOSE 9000 9001 9002 9003/udp 9004
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/src/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "dist/src/main.js"]
