@@ -26,6 +26,7 @@ import { RouteManager } from './routes/route-manager';
 import type { RouteSource } from './routes/route-source';
 import { openDb, type Db } from './store/db';
 import { migrate } from './store/migrate';
+import { backoffDelay } from './backoff';
 import { LogStore } from './store/log-store';
 
 export interface AppOptions {
@@ -124,7 +125,7 @@ export class App {
       this.migrated = true;
       if (applied.length > 0) this.log.info({ applied }, 'database migrations applied');
     } catch (err) {
-      const delay = Math.min(30_000, 500 * 2 ** attempt);
+      const delay = backoffDelay(attempt, 500);
       this.log.error({ err: (err as Error).message, retryInMs: delay }, `cannot migrate ${this.db!.description}; routing with the last known-good routes meanwhile`);
       this.migrateTimer = setTimeout(() => void this.migrateUntilDone(attempt + 1), delay);
       this.migrateTimer.unref();

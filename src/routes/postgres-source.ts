@@ -12,7 +12,8 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
-import { backoffDelay, type Db, type DbListenHandle } from '../store/db';
+import { backoffDelay } from '../backoff';
+import type { Db, DbListenHandle } from '../store/db';
 import { registry } from '../telemetry/metrics';
 import { LastKnownGoodFile } from './last-known-good';
 import type { RouteRow, RouteSource } from './route-source';

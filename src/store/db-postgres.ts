@@ -7,11 +7,12 @@
 // 'error' after which it never reconnects again. So each subscriber here is
 // disposable: the first connect, and any 'error', is handled by our own loop
 // that throws the subscriber away and builds a fresh one after a backoff.
+import { backoffDelay } from '../backoff';
 import pg from 'pg';
 import createSubscriber, { type Subscriber } from 'pg-listen';
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors';
-import { backoffDelay, describePostgresUrl, type Db, type DbListenHandle, type DbListenHandlers, type DbQueryable, type DbResult } from './db';
+import { describePostgresUrl, type Db, type DbListenHandle, type DbListenHandlers, type DbQueryable, type DbResult } from './db';
 
 /** application_name of our connections, so operators (and tests) can find them in pg_stat_activity. */
 export const APPLICATION_NAME = 'switchyard';

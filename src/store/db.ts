@@ -85,11 +85,3 @@ export function describePostgresUrl(url: string): string {
   return `${u.protocol}//${user}${u.host}${u.pathname}`;
 }
 
-/**
- * Exponential backoff with jitter: attempt 0 → ~base, doubling up to max.
- * Jitter spreads the reconnects of many routers after a database restart.
- */
-export function backoffDelay(attempt: number, baseMs = 100, maxMs = 30_000): number {
-  const exp = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
-  return Math.round(exp / 2 + Math.random() * (exp / 2));
-}

@@ -1,7 +1,8 @@
 import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import t from 'tap';
-import { backoffDelay, describePostgresUrl, openDb, type DbListenHandlers } from '../../src/store/db';
+import { backoffDelay } from '../../src/backoff';
+import { describePostgresUrl, openDb, type DbListenHandlers } from '../../src/store/db';
 import { LISTEN_APPLICATION_NAME } from '../../src/store/db-postgres';
 import { backends, closedPort, logger, pgliteTemplate, tempDir } from './db-fixture';
 

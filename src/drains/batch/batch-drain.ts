@@ -20,7 +20,7 @@
 // its connection may have been processed and is sent again.
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { Backoff } from '../backoff';
+import { Backoff } from '../../backoff';
 import { Drain, type DropReason } from '../drain';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
 import { HttpTransport, type HttpResponse } from './http-transport';

@@ -12,7 +12,7 @@
 // exceptions, limits) drop the batch as rejected.
 import { SwitchyardError } from '../../errors';
 import type { LogStore } from '../../store/log-store';
-import { Backoff } from '../backoff';
+import { Backoff } from '../../backoff';
 import { Drain } from '../drain';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
 import type { PersistentDrainOptions } from './config';

@@ -8,7 +8,7 @@
 // as with any syslog forwarder over plain TCP (RFC 5425/6587 have no acks).
 import net from 'node:net';
 import tls from 'node:tls';
-import { Backoff } from '../backoff';
+import { Backoff } from '../../backoff';
 import { linger } from '../linger';
 import { Drain } from '../drain';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
