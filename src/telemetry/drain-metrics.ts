@@ -1,8 +1,6 @@
-// Per-drain metrics, read from each drain's own plain counters at scrape time.
-// Incrementing a labelled prom-client counter per message would hash the label
-// set on the hot path; reading numbers once per scrape costs nothing there.
-import { Counter, Gauge } from 'prom-client';
-import { registry } from './metrics';
+// Per-drain metrics, read from each drain's own plain counters at scrape time
+// (see scraped() in metrics.ts).
+import { scraped } from './metrics';
 import type { Drain, DropReason } from '../drains/drain';
 
 const live = new Set<Drain>();
@@ -29,31 +27,13 @@ function active(d: Drain): boolean {
   return d.stats.delivered > 0 || d.queued > 0 || d.stats.errors > 0 || d.stats.dropped.overflow > 0 || d.stats.dropped.full > 0 || d.stats.dropped.rejected > 0 || d.stats.dropped.retries_exhausted > 0 || d.stats.dropped.oversize > 0;
 }
 
-function counter(name: string, help: string, value: (d: Drain) => number): void {
-  new Counter({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const d of live) if (active(d)) this.inc({ drain: d.label, kind: d.kind }, value(d));
-    },
+function perDrain(type: 'counter' | 'gauge', name: string, help: string, value: (d: Drain) => number): void {
+  scraped(type, name, help, labelNames, (emit) => {
+    for (const d of live) if (active(d)) emit({ drain: d.label, kind: d.kind }, value(d));
   });
 }
-
-function gauge(name: string, help: string, value: (d: Drain) => number): void {
-  new Gauge({
-    name,
-    help,
-    labelNames,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const d of live) if (active(d)) this.set({ drain: d.label, kind: d.kind }, value(d));
-    },
-  });
-}
+const counter = (name: string, help: string, value: (d: Drain) => number): void => perDrain('counter', name, help, value);
+const gauge = (name: string, help: string, value: (d: Drain) => number): void => perDrain('gauge', name, help, value);
 
 counter('switchyard_drain_messages_delivered_total', 'Messages a drain handed to its destination (socket write completed, or 2xx).', (d) => d.stats.delivered);
 counter('switchyard_drain_bytes_delivered_total', 'Bytes a drain handed to its destination, framing included.', (d) => d.stats.deliveredBytes);
@@ -66,28 +46,20 @@ gauge('switchyard_drain_buffer_capacity_bytes', 'Memory a drain ring holds now (
 gauge('switchyard_drain_connected', '1 when the drain has a connection to its destination (stream drains), else 0.', (d) => (d.connected ? 1 : 0));
 
 const reasons: DropReason[] = ['overflow', 'full', 'rejected', 'retries_exhausted', 'shutdown', 'oversize'];
-new Counter({
-  name: 'switchyard_drain_messages_dropped_total',
-  help: 'Messages a drain dropped, by reason: overflow (ring full, oldest dropped), full (block policy, input could not wait), rejected (destination refused), retries_exhausted, shutdown, oversize.',
-  labelNames: ['drain', 'kind', 'reason'],
-  registers: [registry],
-  collect() {
-    this.reset();
+scraped(
+  'counter',
+  'switchyard_drain_messages_dropped_total',
+  'Messages a drain dropped, by reason: overflow (ring full, oldest dropped), full (block policy, input could not wait), rejected (destination refused), retries_exhausted, shutdown, oversize.',
+  ['drain', 'kind', 'reason'],
+  (emit) => {
     for (const d of live) {
       if (!active(d)) continue;
       for (const r of reasons) {
         const v = d.stats.dropped[r];
-        if (v > 0 || r === 'overflow') this.inc({ drain: d.label, kind: d.kind, reason: r }, v);
+        if (v > 0 || r === 'overflow') emit({ drain: d.label, kind: d.kind, reason: r }, v);
       }
     }
   },
-});
+);
 
-new Gauge({
-  name: 'switchyard_drains',
-  help: 'Drains running.',
-  registers: [registry],
-  collect() {
-    this.set(live.size);
-  },
-});
+scraped('gauge', 'switchyard_drains', 'Drains running.', [], (emit) => emit({}, live.size));

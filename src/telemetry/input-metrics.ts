@@ -1,7 +1,6 @@
 // Per-input counters kept as plain numbers on the hot path and published at
-// scrape time (see drain-metrics.ts for why).
-import { Counter, Gauge } from 'prom-client';
-import { registry } from './metrics';
+// scrape time (see scraped() in metrics.ts).
+import { scraped } from './metrics';
 
 export class InputStats {
   messages = 0;
@@ -30,18 +29,12 @@ export function inputStats(name: string): InputStats {
   return s;
 }
 
-function counter(name: string, help: string, value: (s: InputStats) => number): void {
-  new Counter({
-    name,
-    help,
-    labelNames: ['input'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of inputs.values()) this.inc({ input: s.input }, value(s));
-    },
+function perInput(type: 'counter' | 'gauge', name: string, help: string, value: (s: InputStats) => number): void {
+  scraped(type, name, help, ['input'], (emit) => {
+    for (const s of inputs.values()) emit({ input: s.input }, value(s));
   });
 }
+const counter = (name: string, help: string, value: (s: InputStats) => number): void => perInput('counter', name, help, value);
 
 counter('switchyard_input_messages_total', 'Messages received, per input.', (s) => s.messages);
 counter('switchyard_input_bytes_total', 'Bytes received, per input (framing included).', (s) => s.bytes);
@@ -51,29 +44,14 @@ counter('switchyard_input_framing_errors_total', 'Connections closed because the
 counter('switchyard_input_dropped_total', 'Messages an input could not hold back and a full drain refused.', (s) => s.dropped);
 counter('switchyard_input_connections_total', 'Connections accepted.', (s) => s.connectionsTotal);
 
-new Counter({
-  name: 'switchyard_input_connections_rejected_total',
-  help: 'Connections closed by the input: limit (too many), closing (arrived during shutdown), proxy (bad PROXY header), tls (handshake failed), idle (idle timeout), handshake_timeout.',
-  labelNames: ['input', 'reason'],
-  registers: [registry],
-  collect() {
-    this.reset();
-    for (const s of inputs.values()) for (const [reason, v] of Object.entries(s.rejected)) this.inc({ input: s.input, reason }, v);
+scraped(
+  'counter',
+  'switchyard_input_connections_rejected_total',
+  'Connections closed by the input: limit (too many), closing (arrived during shutdown), proxy (bad PROXY header), tls (handshake failed), idle (idle timeout), handshake_timeout.',
+  ['input', 'reason'],
+  (emit) => {
+    for (const s of inputs.values()) for (const [reason, v] of Object.entries(s.rejected)) emit({ input: s.input, reason }, v);
   },
-});
-
-for (const [name, help, value] of [
-  ['switchyard_input_connections', 'Open connections, per input.', (s: InputStats) => s.connections],
-  ['switchyard_input_paused_connections', 'Connections paused because a drain they feed is full.', (s: InputStats) => s.pausedConnections],
-] as const) {
-  new Gauge({
-    name,
-    help,
-    labelNames: ['input'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const s of inputs.values()) this.set({ input: s.input }, value(s));
-    },
-  });
-}
+);
+perInput('gauge', 'switchyard_input_connections', 'Open connections, per input.', (s) => s.connections);
+perInput('gauge', 'switchyard_input_paused_connections', 'Connections paused because a drain they feed is full.', (s) => s.pausedConnections);
