@@ -19,10 +19,9 @@
 // The first bad frame stops the parse and is reported by index (0-based,
 // counting frames in body order) and byte offset: the request is rejected
 // and nothing of it is routed.
-import { convert3164To5424, replaceNilHost5424 } from '../syslog/encode';
-import { FORMAT_3164, newHeaderScan, scanHeader } from '../syslog/header';
+import { newHeaderScan } from '../syslog/header';
 import type { IngestBatch } from './http-ingest-batch';
-import type { IntakeOptions } from './intake';
+import { AS_IS, normalize5424, type IntakeOptions } from './intake';
 
 export interface BodyError {
   /** 0-based index of the bad frame. */
@@ -109,19 +108,10 @@ export class SyslogBodyParser {
   // Checks and adds one message; returns why it is bad, or null.
   private add(batch: IngestBatch, body: Buffer, start: number, end: number, fallback: Buffer): string | null {
     const scan = this.scan;
-    if (!scanHeader(body, start, end, scan)) return 'no valid <PRI> at the start of the message';
-    if (scan.format !== FORMAT_3164 && scan.hostStart !== scan.hostEnd) {
-      batch.addFromBody(start, end, scan.hostStart, scan.hostEnd);
-      return null;
-    }
-    const out = this.scratch;
-    const len =
-      scan.format === FORMAT_3164
-        ? convert3164To5424(body, start, end, out, this.convertOpts, fallback)
-        : replaceNilHost5424(body, start, end, fallback, out);
-    // A valid PRI survives conversion; scanning again finds the new hostname.
-    if (!scanHeader(out, 0, len, scan)) return 'no valid <PRI> after conversion to RFC 5424';
-    batch.addCopy(out, 0, len, scan.hostStart, scan.hostEnd);
+    const len = normalize5424(body, start, end, fallback, this.scratch, this.convertOpts, scan);
+    if (len < 0) return 'no valid <PRI> at the start of the message';
+    if (len === AS_IS) batch.addFromBody(start, end, scan.hostStart, scan.hostEnd);
+    else batch.addCopy(this.scratch, 0, len, scan.hostStart, scan.hostEnd);
     return null;
   }
 }

@@ -10,7 +10,7 @@ import { isIPv4 } from 'node:net';
 import type { Feeder } from '../drains/drain';
 import type { Router } from '../router/router';
 import { convert3164To5424, replaceNilHost5424 } from '../syslog/encode';
-import { FORMAT_3164, newHeaderScan, scanHeader } from '../syslog/header';
+import { FORMAT_3164, newHeaderScan, scanHeader, type HeaderScan } from '../syslog/header';
 import type { InputStats } from '../telemetry/input-metrics';
 import { REFUSED } from '../router/verdict';
 
@@ -58,33 +58,47 @@ export class Intake {
   take(buf: Buffer, start: number, end: number, fallback: Buffer, feeder: Feeder | null, stats: InputStats, stable = false): number {
     const scan = this.scan;
     stats.messages++;
-    if (!scanHeader(buf, start, end, scan)) {
+    const len = normalize5424(buf, start, end, fallback, this.scratch, this.convertOpts, scan);
+    if (len < 0) {
       stats.parseErrors++;
       return PARSE_ERROR;
     }
-    if (scan.format === FORMAT_3164) {
-      const len = convert3164To5424(buf, start, end, this.scratch, this.convertOpts, fallback);
-      return this.routeRewritten(len, feeder, stats);
-    }
-    if (scan.hostStart === scan.hostEnd) {
-      const len = replaceNilHost5424(buf, start, end, fallback, this.scratch);
-      return this.routeRewritten(len, feeder, stats);
-    }
-    const v = this.router.route(buf, start, end, scan.hostStart, scan.hostEnd, feeder, stable);
+    const v =
+      len === AS_IS
+        ? this.router.route(buf, start, end, scan.hostStart, scan.hostEnd, feeder, stable)
+        : this.router.route(this.scratch, 0, len, scan.hostStart, scan.hostEnd, feeder);
     if (v === REFUSED && feeder === null) stats.dropped++;
     return v;
   }
+}
 
-  private routeRewritten(len: number, feeder: Feeder | null, stats: InputStats): number {
-    const scan = this.scan;
-    if (!scanHeader(this.scratch, 0, len, scan)) {
-      stats.parseErrors++;
-      return PARSE_ERROR;
-    }
-    const v = this.router.route(this.scratch, 0, len, scan.hostStart, scan.hostEnd, feeder);
-    if (v === REFUSED && feeder === null) stats.dropped++;
-    return v;
-  }
+/** normalize5424(): the message is fine as it came. */
+export const AS_IS = 0;
+
+/**
+ * Makes one message routable RFC 5424: RFC 5424 with a hostname stays as it is
+ * (returns AS_IS); RFC 3164, or a nil hostname, is rewritten into `out` with
+ * `fallback` as the hostname where there is none (returns the length in `out`).
+ * Returns -1 without a valid PRI. `scan` describes the result either way.
+ * Shared by every syslog input, so they all treat a message alike.
+ */
+export function normalize5424(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fallback: Buffer,
+  out: Buffer,
+  convertOpts: { now: Date; tzOffsetMinutes: number },
+  scan: HeaderScan,
+): number {
+  if (!scanHeader(buf, start, end, scan)) return -1;
+  if (scan.format !== FORMAT_3164 && scan.hostStart !== scan.hostEnd) return AS_IS;
+  const len =
+    scan.format === FORMAT_3164
+      ? convert3164To5424(buf, start, end, out, convertOpts, fallback)
+      : replaceNilHost5424(buf, start, end, fallback, out);
+  // A valid PRI survives the rewrite; scanning again finds the new hostname.
+  return scanHeader(out, 0, len, scan) ? len : -1;
 }
 
 /**

@@ -15,7 +15,6 @@ scraped('counter', 'switchyard_messages_unrouted_total', 'Messages whose hostnam
   emit({}, n);
 });
 
-
 export class Router {
   private table: RouteTable<Drain> = new RouteTable(new Map());
   unrouted = 0;
