@@ -9,6 +9,7 @@ import type { Config } from './config';
 import './drains';
 import { startHousekeeping, stopHousekeeping } from './drains/housekeeping';
 import { maskUrl, validateEndpoint } from './drains/url';
+import { StreamLinkPool } from './drains/syslog/stream-link';
 import { healthRoutes } from './http/health';
 import drainsApi from './http/drains-api';
 import logsApi from './http/logs-api';
@@ -100,6 +101,7 @@ export class App {
         connectTimeoutMs: c.drain.connectTimeoutMs,
         writeTimeoutMs: c.drain.writeTimeoutMs,
         lingerMs: c.drain.lingerMs,
+        links: c.drain.shareConnections ? new StreamLinkPool() : undefined,
         services: { persistent: this.logStore },
       },
       logger: this.log.child({ component: 'routes' }),

@@ -46,7 +46,8 @@ export const SETTINGS = [
   { env: 'DRAIN_BUFFER_MESSAGES', kind: 'int', dflt: '50000', help: 'Per-drain ring capacity in messages (?buffer_messages=).' },
   { env: 'DRAIN_OVERFLOW_POLICY', kind: 'enum', dflt: 'backpressure', values: ['backpressure', 'block', 'drop'], help: 'What a full drain does: backpressure (pause inputs, then drop oldest after the grace period), block (never drop), drop (drop oldest at once). ?policy= per drain.' },
   { env: 'DRAIN_OVERFLOW_GRACE', kind: 'duration', dflt: '1s', help: 'How long a full drain may pause its inputs before it is cut loose (?grace= in ms per drain).' },
-  { env: 'DRAIN_LINGER', kind: 'duration', dflt: '200ms', help: 'A syslog stream drain with under 4 KiB queued that wrote less than this ago waits up to this long to send more in one write (0 = write at once). Busy and idle drains write at once.' },
+  { env: 'DRAIN_LINGER', kind: 'duration', dflt: '200ms', help: 'A syslog TCP/TLS connection with under 4 KiB queued that wrote less than this ago waits up to this long to send more in one write (0 = write at once). Busy and idle connections write at once.' },
+  { env: 'DRAIN_SHARE_CONNECTIONS', kind: 'bool', dflt: 'true', help: 'syslog+tcp/syslog+tls drains with the same host, port, framing and TLS settings share one connection (each keeps its own buffer, policy and metrics). false: one connection per drain, as logtrain.' },
   { env: 'DRAIN_CONNECT_TIMEOUT', kind: 'duration', dflt: '5s', help: 'Connect timeout for drains.' },
   { env: 'DRAIN_WRITE_TIMEOUT', kind: 'duration', dflt: '30s', help: 'A stream drain that makes no write progress this long reconnects; request timeout for HTTP drains.' },
   { env: 'SHUTDOWN_GRACE', kind: 'duration', dflt: '10s', help: 'On SIGTERM/SIGINT: how long to flush drains before exiting. A second signal exits at once.' },
@@ -90,7 +91,7 @@ export interface Config {
   udpReceiveBufferBytes: number;
   hostnameFallback: string | null;
   tzOffsetMinutes: number;
-  drain: { bufferBytes: number; bufferMessages: number; policy: 'backpressure' | 'block' | 'drop'; graceMs: number; connectTimeoutMs: number; writeTimeoutMs: number; lingerMs: number };
+  drain: { bufferBytes: number; bufferMessages: number; policy: 'backpressure' | 'block' | 'drop'; graceMs: number; connectTimeoutMs: number; writeTimeoutMs: number; lingerMs: number; shareConnections: boolean };
   shutdownGraceMs: number;
   databaseUrl: string | null;
   dataDir: string;
@@ -216,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[] = []): Config 
       connectTimeoutMs: ms('DRAIN_CONNECT_TIMEOUT'),
       writeTimeoutMs: ms('DRAIN_WRITE_TIMEOUT'),
       lingerMs: ms('DRAIN_LINGER'),
+      shareConnections: bool('DRAIN_SHARE_CONNECTIONS'),
     },
     shutdownGraceMs: ms('SHUTDOWN_GRACE'),
     databaseUrl: str('DATABASE_URL') || null,

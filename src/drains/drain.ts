@@ -88,7 +88,8 @@ export abstract class Drain {
 
   private readonly parentLog: Logger;
   private childLog: Logger | null = null;
-  protected closing = false;
+  /** Set once close() or destroy() has begun. */
+  closing = false;
   protected destroyed = false;
   private readonly policy: OverflowPolicy;
   private readonly graceMs: number;
@@ -108,6 +109,7 @@ export abstract class Drain {
   private cutLooseAt = 0;
   private dropsInEpisode = 0;
   private episodeStart = 0;
+  private deliveredAtLastTick = 0;
 
   constructor(opts: { url: string; label: string; kind: string; buffer: BufferOptions; logger: Logger }) {
     this.url = opts.url;
@@ -162,7 +164,8 @@ export abstract class Drain {
    * drain refuse it? A feeder that is refused is remembered and resumed later.
    */
   wouldRefuse(n: number, feeder: Feeder | null): boolean {
-    if (this.policy === 'drop' || this.cutLooseAt !== 0) return false;
+    // An empty ring takes anything that can ever fit (and push() counts what cannot).
+    if (this.ring.count === 0 || this.policy === 'drop' || this.cutLooseAt !== 0) return false;
     const len = this.recordLength(n);
     // A message larger than the whole ring will never fit: refusing it would
     // pause its feeder for good (block) or for the grace period; push() drops
@@ -257,9 +260,9 @@ export abstract class Drain {
    * Takes the oldest records out of the ring for delivery (see ByteRing.shiftInto)
    * and lets paused inputs go once the ring is back under its low-water mark.
    */
-  protected takeInto(out: Buffer, maxCount: number, ends: Uint32Array | null): number {
+  protected takeInto(out: Buffer, maxCount: number, ends: Uint32Array | null, at = 0): number {
     this.settleRun();
-    const n = this.ring.shiftInto(out, maxCount, ends);
+    const n = this.ring.shiftInto(out, maxCount, ends, at);
     if (n > 0 && !this.aboveLowWater()) this.belowLowWater();
     return n;
   }
@@ -313,9 +316,16 @@ export abstract class Drain {
     untrackDrain(this);
   }
 
-  /** Called periodically: gives an idle ring's memory back. */
+  /**
+   * Called every second: gives the ring's memory back once the drain has been
+   * idle for a whole tick. Not merely empty: a drain that gets a message every
+   * few milliseconds is empty between flushes, and freeing and reallocating
+   * 10,000 such rings every second is garbage the collector has to chase.
+   */
   housekeep(): void {
-    if (this.ring.count === 0) this.ring.trim();
+    const delivered = this.stats.delivered;
+    if (this.ring.count === 0 && delivered === this.deliveredAtLastTick) this.ring.trim();
+    this.deliveredAtLastTick = delivered;
   }
 
   private aboveHighWater(): boolean {

@@ -1,12 +1,17 @@
 // Drains are flushed once per event-loop turn, not once per message: pushes
 // mark a drain dirty, and one setImmediate walks the dirty list. Everything an
-// input read in one turn therefore leaves in as few writes as possible.
-import type { Drain } from './drain';
+// input read in one turn therefore leaves in as few writes as possible. A
+// drain's flush may in turn queue the connection it shares with others (see
+// syslog/stream-link.ts); that runs in the same walk, after the drains.
+export interface Flushable {
+  flushQueued: boolean;
+  flush(): void;
+}
 
-let queue: Drain[] = [];
+let queue: Flushable[] = [];
 let scheduled = false;
 
-export function scheduleFlush(d: Drain): void {
+export function scheduleFlush(d: Flushable): void {
   d.flushQueued = true;
   queue.push(d);
   if (!scheduled) {
@@ -16,12 +21,19 @@ export function scheduleFlush(d: Drain): void {
 }
 
 function run(): void {
-  scheduled = false;
-  const q = queue;
-  queue = [];
-  for (let i = 0; i < q.length; i++) {
-    const d = q[i];
-    d.flushQueued = false;
-    d.flush();
+  try {
+    while (queue.length > 0) {
+      const q = queue;
+      queue = [];
+      for (let i = 0; i < q.length; i++) {
+        const d = q[i];
+        d.flushQueued = false;
+        d.flush();
+      }
+    }
+  } finally {
+    // After a throw, what is left still gets its turn.
+    scheduled = queue.length > 0;
+    if (scheduled) setImmediate(run);
   }
 }

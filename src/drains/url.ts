@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors';
 import type { BufferOptions, Drain, OverflowPolicy } from './drain';
+import type { StreamLinkPool } from './syslog/stream-link';
 
 export interface DrainSpec<O = unknown> {
   kind: string;
@@ -29,6 +30,8 @@ export interface DrainContext {
   writeTimeoutMs: number;
   /** How long a stream drain with little queued may wait for more before writing (0: never). */
   lingerMs?: number;
+  /** Syslog stream drains naming the same endpoint share one connection from here (absent: one each). */
+  links?: StreamLinkPool;
   /** Shared services some kinds need (the persistent store, ...), by name. */
   services: Record<string, unknown>;
 }

@@ -112,16 +112,16 @@ export class ByteRing {
 
   /**
    * Moves up to `maxCount` of the oldest records into `out`, payloads back to
-   * back from offset 0, stopping before the first that would not fit in `out`.
-   * `ends[i]`, if given, receives the end offset of record i (and bounds the
+   * back from `outStart`, stopping before the first that would not fit in `out`.
+   * `ends[i]`, if given, receives the end offset in `out` of record i (and bounds the
    * count). Returns the number of records moved; the bytes used are in
    * `lastShiftBytes`. Adjacent records are copied as one run.
    */
-  shiftInto(out: Buffer, maxCount: number, ends: Uint32Array | null): number {
+  shiftInto(out: Buffer, maxCount: number, ends: Uint32Array | null, outStart = 0): number {
     const limit = Math.min(this.count, ends ? Math.min(maxCount, ends.length) : maxCount);
     const slots = this.offs.length;
     let moved = 0;
-    let o = 0;
+    let o = outStart;
     let runStart = -1;
     let runEnd = -1;
     let slot = this.first;
@@ -140,8 +140,8 @@ export class ByteRing {
       slot = slot + 1 === slots ? 0 : slot + 1;
     }
     if (runStart >= 0) this.buf.copy(out, o - (runEnd - runStart), runStart, runEnd);
-    this.lastShiftBytes = o;
-    if (moved > 0) this.release(moved, o);
+    this.lastShiftBytes = o - outStart;
+    if (moved > 0) this.release(moved, o - outStart);
     return moved;
   }
 

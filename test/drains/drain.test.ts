@@ -197,3 +197,21 @@ t.test('close(): flushes what it can, counts the rest as shutdown drops, closes 
   await dead.close(50);
   t.equal(dead.stats.dropped.shutdown, 20, 'close is idempotent');
 });
+
+t.test('housekeeping frees the ring only after a whole tick without traffic', async (t) => {
+  const d = new MemoryDrain('drop', 100);
+  d.open = true;
+  const m = Buffer.from('hello');
+  d.push(m, 0, m.length, null);
+  d.flush();
+  t.equal(d.ring.count, 0);
+  t.ok(d.ring.buf.length > 0, 'the ring holds memory after its first message');
+  d.housekeep();
+  t.ok(d.ring.buf.length > 0, 'empty but busy in the last tick: kept');
+  d.housekeep();
+  t.equal(d.ring.buf.length, 0, 'a tick without deliveries: given back');
+  d.push(m, 0, m.length, null);
+  d.flush();
+  t.same(d.out, ['hello', 'hello'], 'and it allocates again on the next message');
+  d.destroy();
+});

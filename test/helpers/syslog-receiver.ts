@@ -9,6 +9,9 @@ export interface SyslogReceiver {
   port: number;
   url: string;
   messages: Buffer[];
+  /** Connections accepted since start, and open now. */
+  accepted(): number;
+  open(): number;
   /** Messages as strings, for assertions. */
   lines(): string[];
   waitFor(n: number, timeoutMs?: number): Promise<void>;
@@ -24,6 +27,7 @@ export async function startSyslogReceiver(opts: { framing?: 'octet' | 'lf'; port
   const framing = opts.framing ?? 'octet';
   const messages: Buffer[] = [];
   const sockets = new Set<net.Socket>();
+  let accepted = 0;
   let stalled = false;
   let waiters: Array<() => void> = [];
   const notify = (): void => {
@@ -34,6 +38,7 @@ export async function startSyslogReceiver(opts: { framing?: 'octet' | 'lf'; port
 
   const onSocket = (s: net.Socket): void => {
     sockets.add(s);
+    accepted++;
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
     if (stalled) s.pause();
@@ -78,6 +83,8 @@ export async function startSyslogReceiver(opts: { framing?: 'octet' | 'lf'; port
     port,
     url: `${scheme}://127.0.0.1:${port}${framing === 'lf' ? '?framing=lf' : ''}`,
     messages,
+    accepted: () => accepted,
+    open: () => sockets.size,
     lines: () => messages.map((m) => m.toString('utf8')),
     waitFor(n, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {

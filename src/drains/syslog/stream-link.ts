@@ -1,0 +1,423 @@
+// One TCP or TLS connection to a syslog destination, shared by every stream
+// drain that names the same endpoint (host, port, framing, TLS settings).
+//
+// Why share: a platform with 10,000 apps draining to one collector would
+// otherwise hold 10,000 connections, each getting a message now and then, and
+// pay one system call per message. Shared, the drains keep their own rings,
+// policies and counters; the link takes what the ready drains hold, round
+// robin, into one large write. Syslog frames are self-contained, so the
+// receiver sees the same bytes either way. A destination is one failure
+// domain anyway: when it stalls, every drain naming it stalls.
+//
+// Staging: on a link with several members, a message for a drain whose ring
+// is empty is written straight into the link's next batch (`reserve()`), in
+// arrival order, instead of into that drain's ring and from there into a
+// batch. With 10,000 drains each getting a message now and then, that skips a
+// copy and, above all, touching 10,000 rings' memory per second. The stage
+// holds at most STAGE_BATCHES batches (1 MiB: more than one event-loop turn
+// reads); when it is full, or the drain already has records queued (order),
+// messages go to the drain's ring as usual, under its policy.
+//
+// Delivery: "delivered" means the kernel took the bytes. Batches written but
+// not confirmed when the connection dropped are sent again first, in order (a
+// batch the kernel had partly taken may then arrive twice); what sat in socket
+// buffers when a connection broke is lost, as with any syslog forwarder over
+// plain TCP (RFC 5425/6587 have no acks).
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from 'pino';
+import { Backoff } from '../../backoff';
+import { scheduleFlush } from '../flush-scheduler';
+import { linger } from '../linger';
+import type { SyslogDrainOptions } from './config';
+
+const BATCH_BYTES = 256 * 1024;
+/** Queued bytes from which a link writes at once instead of lingering. */
+export const LINGER_BYTES = 4 * 1024;
+const WRITE_HIGH_WATER = 512 * 1024;
+// Full-size batch buffers a busy link keeps for reuse: large short-lived
+// ArrayBuffers count as external memory and drive V8 into full collections.
+const MAX_SPARES = 2;
+const STAGE_BATCHES = 4;
+
+/** What the link needs of a drain (SyslogStreamDrain). */
+export interface LinkMember {
+  /** Queued records and their bytes (framing included). */
+  readonly ring: { readonly count: number; readonly bytes: number; peekLength(): number };
+  /** Moves the oldest records that fit into out[at:], counts them in flight; returns how many (bytes in `lastTaken`). */
+  take(out: Buffer, at: number): number;
+  readonly lastTaken: number;
+  /** The kernel took `count` records (`bytes`) of this drain. */
+  confirm(count: number, bytes: number): void;
+  connected: boolean;
+  readonly closing: boolean;
+  readonly stats: { errors: number; retried: number };
+  /** Set while the member sits in the link's ready queue. */
+  linkQueued: boolean;
+}
+
+interface Batch {
+  buf: Buffer;
+  /** The whole buffer `buf` is a view of, reused once the write completes. */
+  store: Buffer;
+  members: LinkMember[];
+  counts: number[];
+  bytes: number[];
+}
+
+export interface LinkOptions {
+  connectTimeoutMs: number;
+  writeTimeoutMs: number;
+  lingerMs: number;
+  logger: Logger;
+  /** Called once the last member has left. */
+  onIdle?: () => void;
+}
+
+export class StreamLink {
+  readonly dest: SyslogDrainOptions;
+  private readonly opts: LinkOptions;
+  private readonly members = new Set<LinkMember>();
+  // Members with queued records, oldest request first; [head, length) is live.
+  private ready: LinkMember[] = [];
+  private head = 0;
+  private socket: net.Socket | null = null;
+  private connected = false;
+  private generation = 0;
+  private written: Batch[] = [];
+  private resend: Batch[] = [];
+  private readonly backoff = new Backoff(100, 30_000);
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private lastProgress = 0;
+  private lastBytesWritten = 0;
+  private lastCheck = 0;
+  private loggedDown = false;
+  private spares: Buffer[] = [];
+  private lastWriteAt = 0;
+  private urgent = false;
+  // The stage: the next batch being filled in arrival order (see reserve()).
+  private stage: Buffer | null = null;
+  private stageLen = 0;
+  private stageMembers: LinkMember[] = [];
+  private stageCounts: number[] = [];
+  private stageBytes: number[] = [];
+  // Full stage batches, oldest first, waiting for the socket.
+  private staged: Batch[] = [];
+  private closed = false;
+  private childLog: Logger | null = null;
+  /** For the flush scheduler and the linger timer. */
+  flushQueued = false;
+  lingering = false;
+
+  constructor(dest: SyslogDrainOptions, opts: LinkOptions) {
+    this.dest = dest;
+    this.opts = opts;
+  }
+
+  private get log(): Logger {
+    return (this.childLog ??= this.opts.logger.child({ destination: `${this.dest.transport}://${this.dest.host}:${this.dest.port}` }));
+  }
+
+  join(m: LinkMember): void {
+    this.members.add(m);
+    m.connected = this.connected;
+  }
+
+  /** The member is gone (destroyed). Its unconfirmed bytes still go out if the link stays up. */
+  leave(m: LinkMember): void {
+    if (!this.members.delete(m)) return;
+    m.connected = false;
+    if (this.members.size > 0) return;
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    const s = this.socket;
+    this.socket = null;
+    this.connected = false;
+    if (s !== null) {
+      // Everything confirmed is out; end() lets the kernel finish sending.
+      if (this.written.length === 0) s.end();
+      else s.destroy();
+    }
+    this.opts.onIdle?.();
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+
+  /** Where reserve() places records; valid right after a successful reserve(). */
+  get stageBuf(): Buffer {
+    return this.stage!;
+  }
+
+  /**
+   * Room for one record of `len` bytes of member `m` in the stage, or -1 (the
+   * member then queues it in its ring). Only for links with several members:
+   * a single busy drain does better with its ring's run copies.
+   */
+  reserve(m: LinkMember, len: number): number {
+    if (this.members.size < 2 || this.closed) return -1;
+    if (this.stageLen + len > BATCH_BYTES) {
+      if (len > BATCH_BYTES || this.staged.length >= STAGE_BATCHES - 1) return -1;
+      this.staged.push(this.sealStage()!);
+    }
+    if (this.stage === null) this.stage = this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
+    const at = this.stageLen;
+    this.stageLen = at + len;
+    const last = this.stageMembers.length - 1;
+    if (last >= 0 && this.stageMembers[last] === m) {
+      this.stageCounts[last]++;
+      this.stageBytes[last] += len;
+    } else {
+      this.stageMembers.push(m);
+      this.stageCounts.push(1);
+      this.stageBytes.push(len);
+    }
+    if (!this.flushQueued) scheduleFlush(this);
+    return at;
+  }
+
+  /** The oldest staged batch, or null when nothing is staged. */
+  private takeStage(): Batch | null {
+    return this.staged.length > 0 ? this.staged.shift()! : this.sealStage();
+  }
+
+  /** The batch being filled, closed; null when empty. */
+  private sealStage(): Batch | null {
+    if (this.stageLen === 0) return null;
+    const store = this.stage!;
+    const b: Batch = { buf: store.subarray(0, this.stageLen), store, members: this.stageMembers, counts: this.stageCounts, bytes: this.stageBytes };
+    this.stage = null;
+    this.stageLen = 0;
+    this.stageMembers = [];
+    this.stageCounts = [];
+    this.stageBytes = [];
+    return b;
+  }
+
+  /** A member has records to send (or is closing and wants them out now). */
+  request(m: LinkMember): void {
+    if (m.ring.count > 0 && !m.linkQueued) {
+      m.linkQueued = true;
+      this.ready.push(m);
+    }
+    if (m.closing) this.urgent = true;
+    if (!this.flushQueued) scheduleFlush(this);
+  }
+
+  flush(): void {
+    if (this.closed) return;
+    const s = this.socket;
+    if (s === null) {
+      if (this.reconnectTimer === null && (this.head < this.ready.length || this.resend.length > 0 || this.stageLen > 0 || this.staged.length > 0)) this.connect();
+      return;
+    }
+    if (!this.connected) return;
+    if (this.shouldLinger()) {
+      linger(this, this.opts.lingerMs);
+      return;
+    }
+    this.urgent = false;
+    while (s.writableLength < WRITE_HIGH_WATER) {
+      // Staged records were accepted before anything now in a ring of theirs.
+      const b = this.resend.length > 0 ? this.resend.shift()! : (this.takeStage() ?? this.takeBatch());
+      if (b === null) break;
+      this.write(s, b);
+    }
+  }
+
+  /** A little queued, written recently, nobody closing: wait for more (see linger.ts). */
+  private shouldLinger(): boolean {
+    if (this.opts.lingerMs === 0 || this.urgent || this.resend.length > 0) return false;
+    let bytes = this.stageLen + this.staged.length * BATCH_BYTES;
+    for (let i = this.head; i < this.ready.length && bytes < LINGER_BYTES; i++) bytes += this.ready[i].ring.bytes;
+    if (bytes >= LINGER_BYTES) return false;
+    const now = Date.now();
+    if (now - this.lastWriteAt >= this.opts.lingerMs) {
+      this.lastWriteAt = now;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Fills one batch from the ready members, round robin: a member that still
+   * has records when the batch is full goes to the back of the queue, so one
+   * busy drain cannot starve the quiet ones sharing its connection.
+   */
+  private takeBatch(): Batch | null {
+    const q = this.ready;
+    let size = 0;
+    for (let i = this.head; i < q.length && size < BATCH_BYTES; i++) size += q[i].ring.bytes;
+    if (size === 0) {
+      this.dropReady();
+      return null;
+    }
+    // A record larger than a batch travels alone in a buffer of its own size.
+    const first = q[this.head].ring.peekLength();
+    size = Math.max(first, Math.min(BATCH_BYTES, size));
+    const store = size > LINGER_BYTES && size <= BATCH_BYTES ? (this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES)) : Buffer.allocUnsafe(size);
+    const b: Batch = { buf: store, store, members: [], counts: [], bytes: [] };
+    let o = 0;
+    while (this.head < q.length) {
+      const m = q[this.head];
+      if (!this.members.has(m) || m.ring.count === 0) {
+        this.pop(m);
+        continue;
+      }
+      const n = m.take(store, o);
+      if (n > 0) {
+        b.members.push(m);
+        b.counts.push(n);
+        b.bytes.push(m.lastTaken);
+        o += m.lastTaken;
+      }
+      if (m.ring.count === 0) {
+        this.pop(m);
+        continue;
+      }
+      // The batch is full: this member goes last next time.
+      this.head++;
+      q.push(m);
+      break;
+    }
+    if (this.head > 1024 && this.head * 2 > q.length) {
+      this.ready = q.slice(this.head);
+      this.head = 0;
+    }
+    if (o === 0) return null;
+    b.buf = store.subarray(0, o);
+    return b;
+  }
+
+  private pop(m: LinkMember): void {
+    m.linkQueued = false;
+    this.head++;
+  }
+
+  private dropReady(): void {
+    for (let i = this.head; i < this.ready.length; i++) this.ready[i].linkQueued = false;
+    this.ready = [];
+    this.head = 0;
+  }
+
+  private write(s: net.Socket, b: Batch): void {
+    this.written.push(b);
+    this.lastWriteAt = Date.now();
+    const gen = this.generation;
+    s.write(b.buf, (err) => {
+      if (err || gen !== this.generation) return;
+      const done = this.written.shift();
+      if (done === undefined) return;
+      for (let i = 0; i < done.members.length; i++) done.members[i].confirm(done.counts[i], done.bytes[i]);
+      if (done.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(done.store);
+    });
+  }
+
+  /** Detects a destination that stopped reading; called (often) from every member's housekeeping. */
+  housekeep(now: number): void {
+    if (now - this.lastCheck < 500) return;
+    this.lastCheck = now;
+    if (this.head >= this.ready.length && this.written.length === 0 && this.stageLen === 0 && this.staged.length === 0) {
+      this.spares.length = 0;
+      this.stage = null;
+    }
+    const s = this.socket;
+    if (s === null || !this.connected) return;
+    if (s.writableLength === 0 || s.bytesWritten !== this.lastBytesWritten) {
+      this.lastBytesWritten = s.bytesWritten;
+      this.lastProgress = now;
+    } else if (now - this.lastProgress > this.opts.writeTimeoutMs) {
+      this.countOnMembers('errors');
+      this.log.warn({ timeoutMs: this.opts.writeTimeoutMs, drains: this.members.size }, 'syslog destination made no write progress within the write timeout; reconnecting');
+      s.destroy();
+    }
+  }
+
+  private countOnMembers(what: 'errors' | 'retried'): void {
+    for (const m of this.members) m.stats[what]++;
+  }
+
+  private setConnected(up: boolean): void {
+    this.connected = up;
+    for (const m of this.members) m.connected = up;
+  }
+
+  private connect(): void {
+    this.reconnectTimer = null;
+    if (this.closed) return;
+    const { host, port } = this.dest;
+    const t = this.dest.tls;
+    const s =
+      t === null
+        ? net.connect({ host, port })
+        : tls.connect({ host, port, servername: t.servername, ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: !t.insecure });
+    this.socket = s;
+    const gen = ++this.generation;
+    const timeoutMs = this.opts.connectTimeoutMs;
+    s.setNoDelay(true);
+    s.setTimeout(timeoutMs, () => {
+      if (!this.connected) s.destroy(new Error(`connect timeout after ${timeoutMs} ms`));
+    });
+    s.once(t === null ? 'connect' : 'secureConnect', () => {
+      if (gen !== this.generation) return;
+      s.setTimeout(0);
+      this.setConnected(true);
+      this.backoff.reset();
+      this.lastProgress = Date.now();
+      this.lastBytesWritten = s.bytesWritten;
+      if (this.loggedDown) this.log.info({ drains: this.members.size }, 'syslog destination reconnected; sending what was queued');
+      this.loggedDown = false;
+      this.flush();
+    });
+    s.on('drain', () => this.flush());
+    s.on('data', () => {}); // syslog receivers send nothing; never let it pile up
+    s.on('error', (err) => {
+      this.countOnMembers('errors');
+      if (!this.loggedDown) this.log.warn({ err: err.message, drains: this.members.size }, 'syslog destination connection failed; queueing and retrying with backoff');
+      this.loggedDown = true;
+    });
+    s.on('close', () => {
+      if (gen !== this.generation) return;
+      this.generation++;
+      this.setConnected(false);
+      this.socket = null;
+      // Unconfirmed writes go out again first, in order.
+      if (this.written.length > 0) {
+        this.resend = this.written.concat(this.resend);
+        this.written = [];
+      }
+      if (this.closed) return;
+      this.countOnMembers('retried');
+      this.reconnectTimer = setTimeout(() => this.connect(), this.backoff.next());
+    });
+  }
+}
+
+/** The endpoint identity two drains must share to share a link. */
+export function linkKey(d: SyslogDrainOptions): string {
+  const t = d.tls;
+  const tlsPart = t === null ? '' : JSON.stringify([t.ca ?? '', t.cert ?? '', t.key ?? '', t.insecure, t.servername ?? '']);
+  return `${d.transport}|${d.host}|${d.port}|${d.framing}|${tlsPart}`;
+}
+
+/** The links of one router, by endpoint. A link leaves the pool with its last drain. */
+export class StreamLinkPool {
+  private readonly links = new Map<string, StreamLink>();
+
+  acquire(dest: SyslogDrainOptions, opts: Omit<LinkOptions, 'onIdle'>): StreamLink {
+    const key = linkKey(dest);
+    let link = this.links.get(key);
+    if (link === undefined) {
+      link = new StreamLink(dest, { ...opts, onIdle: () => this.links.delete(key) });
+      this.links.set(key, link);
+    }
+    return link;
+  }
+
+  /** Open links (for tests and metrics). */
+  get size(): number {
+    return this.links.size;
+  }
+}
