@@ -50,9 +50,17 @@ export interface DrainStats {
 
 const HIGH_WATER = 0.8;
 
-// Drains holding a deferred run copy (see Drain.push). Inputs call
-// settlePendingCopies() when they are done with a read chunk.
-let pendingRuns: Drain[] = [];
+// Holders of a deferred run copy (drains, see Drain.push; shared syslog
+// links). Inputs call settlePendingCopies() when they are done with a read chunk.
+export interface DeferredCopy {
+  settleRun(): void;
+}
+let pendingRuns: DeferredCopy[] = [];
+
+/** Registers a deferred copy to be performed by the next settlePendingCopies(). */
+export function deferCopy(d: DeferredCopy): void {
+  pendingRuns.push(d);
+}
 
 /** Performs every deferred copy. Call before a source buffer may change or be released. */
 export function settlePendingCopies(): void {

@@ -44,20 +44,20 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
   // LF records `MSG LF`. Between two messages of an octet-counted input chunk
   // lie exactly the next one's `LEN SP` (the framer read LEN from those bytes);
   // between two messages of an LF chunk lies one LF.
-  protected runPrefixLength(n: number): number {
+  runPrefixLength(n: number): number {
     return this.octet ? digits(n) + 1 : 0;
   }
 
-  protected gapMatches(src: Buffer, gapStart: number, start: number): boolean {
+  gapMatches(src: Buffer, gapStart: number, start: number): boolean {
     if (this.octet) return start - gapStart >= 2 && src[start - 1] === 0x20 && src[gapStart] !== 0x0a && start - gapStart === digitsAt(src, gapStart) + 1;
     return start - gapStart === 1 && src[gapStart] === 0x0a;
   }
 
-  protected writeRunPrefix(dst: Buffer, at: number, n: number): void {
+  writeRunPrefix(dst: Buffer, at: number, n: number): void {
     if (this.octet) dst[writeDecimal(dst, at, n)] = 0x20;
   }
 
-  protected writeRunSuffix(dst: Buffer, at: number): void {
+  writeRunSuffix(dst: Buffer, at: number): void {
     if (!this.octet) dst[at] = 0x0a;
   }
 
@@ -69,11 +69,18 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
   push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
     if (this.ring.count === 0 && !this.closing) {
       const len = this.recordLength(end - start);
-      const at = this.link.reserve(this, len);
-      if (at >= 0) {
-        this.writeRecord(this.link.stageBuf, at, src, start, end);
-        this.inflight++;
-        return ACCEPTED;
+      if (stable) {
+        if (this.link.reserveInRun(this, src, start, end, len)) {
+          this.inflight++;
+          return ACCEPTED;
+        }
+      } else {
+        const at = this.link.reserve(this, len);
+        if (at >= 0) {
+          this.writeRecord(this.link.stageBuf, at, src, start, end);
+          this.inflight++;
+          return ACCEPTED;
+        }
       }
     }
     return super.push(src, start, end, feeder, stable);

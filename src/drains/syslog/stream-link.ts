@@ -14,9 +14,13 @@
 // arrival order, instead of into that drain's ring and from there into a
 // batch. With 10,000 drains each getting a message now and then, that skips a
 // copy and, above all, touching 10,000 rings' memory per second. The stage
-// holds at most STAGE_BATCHES batches (1 MiB: more than one event-loop turn
+// holds at most STAGE_BATCHES batches (2 MiB: more than one event-loop turn
 // reads); when it is full, or the drain already has records queued (order),
-// messages go to the drain's ring as usual, under its policy.
+// messages go to the drain's ring as usual, under its policy. Consecutive
+// messages of one input chunk lie in the stage exactly as in the chunk (same
+// framing in and out), so they are reserved one by one but copied as one run
+// when the input is done with the chunk (settlePendingCopies), as drain rings
+// do: no copy per message.
 //
 // Delivery: "delivered" means the kernel took the bytes. Batches written but
 // not confirmed when the connection dropped are sent again first, in order (a
@@ -27,6 +31,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { Backoff } from '../../backoff';
+import { deferCopy } from '../drain';
 import { scheduleFlush } from '../flush-scheduler';
 import { linger } from '../linger';
 import type { SyslogDrainOptions } from './config';
@@ -37,13 +42,20 @@ export const LINGER_BYTES = 4 * 1024;
 const WRITE_HIGH_WATER = 512 * 1024;
 // Full-size batch buffers a busy link keeps for reuse: large short-lived
 // ArrayBuffers count as external memory and drive V8 into full collections.
-const MAX_SPARES = 2;
-const STAGE_BATCHES = 4;
+const MAX_SPARES = 2 + 8;
+const STAGE_BATCHES = 8;
+/** The most a link stages before messages queue in their drains' rings. */
+export const STAGE_BYTES = STAGE_BATCHES * BATCH_BYTES;
 
 /** What the link needs of a drain (SyslogStreamDrain). */
 export interface LinkMember {
   /** Queued records and their bytes (framing included). */
   readonly ring: { readonly count: number; readonly bytes: number; peekLength(): number };
+  /** Record framing, as in the member's ring (see Drain.push's deferred copies). */
+  runPrefixLength(n: number): number;
+  gapMatches(src: Buffer, gapStart: number, start: number): boolean;
+  writeRunPrefix(dst: Buffer, at: number, n: number): void;
+  writeRunSuffix(dst: Buffer, at: number): void;
   /** Moves the oldest records that fit into out[at:], counts them in flight; returns how many (bytes in `lastTaken`). */
   take(out: Buffer, at: number): number;
   readonly lastTaken: number;
@@ -103,6 +115,13 @@ export class StreamLink {
   private stageBytes: number[] = [];
   // Full stage batches, oldest first, waiting for the socket.
   private staged: Batch[] = [];
+  // The deferred copy: stage bytes [runDst, ...) are still src[runStart:runEnd].
+  private runSrc: Buffer | null = null;
+  private runStart = 0;
+  private runEnd = 0;
+  private runDst = 0;
+  private runBuf: Buffer | null = null;
+  private runMember: LinkMember | null = null;
   private closed = false;
   private childLog: Logger | null = null;
   /** For the flush scheduler and the linger timer. */
@@ -165,6 +184,51 @@ export class StreamLink {
     if (this.stage === null) this.stage = this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
     const at = this.stageLen;
     this.stageLen = at + len;
+    this.account(m, len);
+    return at;
+  }
+
+  /**
+   * reserve() for a message of a stable input chunk (see Drain.push): when it
+   * directly follows the pending run in `src`, only the space is taken;
+   * otherwise the pending run is settled and a new one starts here. False
+   * when the stage has no room.
+   */
+  reserveInRun(m: LinkMember, src: Buffer, start: number, end: number, len: number): boolean {
+    if (this.runSrc === src && this.stageLen + len <= BATCH_BYTES && m.gapMatches(src, this.runEnd, start) && this.members.size > 1) {
+      this.stageLen += len;
+      this.runEnd = end;
+      this.account(m, len);
+      return true;
+    }
+    this.settleRun();
+    const at = this.reserve(m, len);
+    if (at < 0) return false;
+    const n = end - start;
+    m.writeRunPrefix(this.stage!, at, n);
+    this.runSrc = src;
+    this.runStart = start;
+    this.runEnd = end;
+    this.runDst = at + m.runPrefixLength(n);
+    this.runBuf = this.stage;
+    this.runMember = m;
+    deferCopy(this);
+    return true;
+  }
+
+  /** Performs the deferred copy, if any. */
+  settleRun(): void {
+    const src = this.runSrc;
+    if (src === null) return;
+    this.runSrc = null;
+    const dst = this.runBuf!;
+    src.copy(dst, this.runDst, this.runStart, this.runEnd);
+    this.runMember!.writeRunSuffix(dst, this.runDst + this.runEnd - this.runStart);
+    this.runBuf = null;
+    this.runMember = null;
+  }
+
+  private account(m: LinkMember, len: number): void {
     const last = this.stageMembers.length - 1;
     if (last >= 0 && this.stageMembers[last] === m) {
       this.stageCounts[last]++;
@@ -175,7 +239,6 @@ export class StreamLink {
       this.stageBytes.push(len);
     }
     if (!this.flushQueued) scheduleFlush(this);
-    return at;
   }
 
   /** The oldest staged batch, or null when nothing is staged. */
@@ -186,6 +249,7 @@ export class StreamLink {
   /** The batch being filled, closed; null when empty. */
   private sealStage(): Batch | null {
     if (this.stageLen === 0) return null;
+    this.settleRun();
     const store = this.stage!;
     const b: Batch = { buf: store.subarray(0, this.stageLen), store, members: this.stageMembers, counts: this.stageCounts, bytes: this.stageBytes };
     this.stage = null;
@@ -208,6 +272,7 @@ export class StreamLink {
 
   flush(): void {
     if (this.closed) return;
+    this.settleRun();
     const s = this.socket;
     if (s === null) {
       if (this.reconnectTimer === null && (this.head < this.ready.length || this.resend.length > 0 || this.stageLen > 0 || this.staged.length > 0)) this.connect();

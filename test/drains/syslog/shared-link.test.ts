@@ -5,7 +5,7 @@ import pino from 'pino';
 import t from 'tap';
 import '../../../src/drains';
 import { createDrain, parseDrainUrl } from '../../../src/drains/url';
-import { linkKey, StreamLinkPool } from '../../../src/drains/syslog/stream-link';
+import { linkKey, STAGE_BYTES, StreamLinkPool } from '../../../src/drains/syslog/stream-link';
 import { parseSyslogUrl } from '../../../src/drains/syslog/config';
 import type { Drain } from '../../../src/drains/drain';
 import { startTestRouter } from '../../helpers/router';
@@ -23,7 +23,8 @@ function interleaved(): Buffer[] {
 }
 
 function routes(url: string): Array<[string, string]> {
-  return Array.from({ length: HOSTS }, (_, h): [string, string] => [`h-${h}`, `${url}?name=d-${h}`]);
+  const sep = url.includes('?') ? '&' : '?';
+  return Array.from({ length: HOSTS }, (_, h): [string, string] => [`h-${h}`, `${url}${sep}name=d-${h}`]);
 }
 
 /** Every host's messages arrived once each, in the order sent. */
@@ -62,28 +63,37 @@ t.test('50 drains to one endpoint: one connection, exact per-drain counts, per-h
   await until(() => rx.open() === 0, 'the last drain leaving closes the connection');
 });
 
-t.test('more than a batch in one turn: staged and ring-queued messages of each drain leave in order', async (t) => {
-  const rx = await startSyslogReceiver();
-  const r = await startTestRouter({ routes: routes(rx.url) });
-  t.teardown(async () => {
-    await r.close();
-    await rx.close();
+// In and out framings that match are copied in runs straight from the input
+// chunk into the stage; a mismatch is copied message by message.
+for (const [inFraming, outFraming] of [['octet', 'octet'], ['lf', 'lf'], ['octet', 'lf']] as const) {
+  t.test(`${inFraming} in, ${outFraming} out, more than the stage in one go: every drain's messages leave in order`, async (t) => {
+    const rx = await startSyslogReceiver({ framing: outFraming });
+    const r = await startTestRouter({ routes: routes(rx.url) });
+    t.teardown(async () => {
+      await r.close();
+      await rx.close();
+    });
+    const pad = 'x'.repeat(300);
+    const n = 400;
+    const frames: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let h = 0; h < HOSTS; h++) {
+        const msg = `${line(h, i)} ${pad}`;
+        frames.push(inFraming === 'octet' ? octet(msg) : Buffer.from(`${msg}\n`));
+      }
+    }
+    await sendTcp(r.ports.tcp, frames);
+    await rx.waitFor(HOSTS * n, 30_000);
+    const next = new Array<number>(HOSTS).fill(0);
+    let inOrder = true;
+    for (const l of rx.lines()) {
+      const m = /^<14>1 \S+ h-(\d+) app - - - (\d+) x{300}$/.exec(l);
+      if (!m || Number(m[2]) !== next[Number(m[1])]++) inOrder = false;
+    }
+    t.ok(inOrder && next.every((c) => c === n), `${HOSTS * n} messages (${((HOSTS * n * 360) / 1048576).toFixed(0)} MiB): intact, every host in order`);
+    t.equal(rx.accepted(), 1);
   });
-  const pad = 'x'.repeat(300);
-  const n = 400;
-  const frames: Buffer[] = [];
-  for (let i = 0; i < n; i++) for (let h = 0; h < HOSTS; h++) frames.push(octet(`${line(h, i)} ${pad}`));
-  await sendTcp(r.ports.tcp, frames);
-  await rx.waitFor(HOSTS * n, 30_000);
-  const next = new Array<number>(HOSTS).fill(0);
-  let inOrder = true;
-  for (const l of rx.lines()) {
-    const m = / h-(\d+) app - - - (\d+) /.exec(l);
-    if (!m || Number(m[2]) !== next[Number(m[1])]++) inOrder = false;
-  }
-  t.ok(inOrder && next.every((c) => c === n), `${HOSTS * n} messages (${((HOSTS * n * 360) / 1048576).toFixed(0)} MiB): every host in order`);
-  t.equal(rx.accepted(), 1);
-});
+}
 
 t.test('DRAIN_SHARE_CONNECTIONS=false: one connection per drain', async (t) => {
   const rx = await startSyslogReceiver();
@@ -152,17 +162,20 @@ t.test('round robin: a drain with megabytes queued does not hold back a quiet on
     await rx.close();
   });
   t.equal(pool.size, 1, 'both drains on one link');
+  // Records of 1,005 bytes: the first fill the link's stage, 3,000 more queue in the busy ring.
   const big = Buffer.alloc(1000, 0x61);
-  for (let i = 0; i < 2000; i++) busy.push(big, 0, big.length, null);
+  const staged = Math.floor(STAGE_BYTES / 1005);
+  const total = staged + 3000;
+  for (let i = 0; i < total; i++) busy.push(big, 0, big.length, null);
   // Larger than what the stage has left, so it queues in its own ring behind the busy one's.
   const q = Buffer.from(`<14>1 - quiet app - - - ${'q'.repeat(2000)}`);
   quiet.push(q, 0, q.length, null);
-  await rx.waitFor(2001);
+  await rx.waitFor(total + 1);
   const at = rx.lines().indexOf(q.toString());
-  // The stage (1 MiB) goes first, then ring batches round robin: one busy batch, then the quiet one.
-  t.ok(at >= 0 && at < 1600, `the quiet message did not wait for the whole busy backlog (position ${at} of 2001)`);
+  // The stage goes first, then ring batches round robin: one busy batch (260 records), then the quiet one.
+  t.ok(at >= staged && at < staged + 1000, `the quiet message did not wait for the whole busy backlog (position ${at} of ${total + 1}, ${staged} staged)`);
   await until(() => busy.queued === 0 && quiet.queued === 0, 'all confirmed');
-  t.equal(busy.stats.delivered, 2000);
+  t.equal(busy.stats.delivered, total);
   t.equal(quiet.stats.delivered, 1);
   await Promise.all([busy.close(1000), quiet.close(1000)]);
   t.equal(pool.size, 0, 'the link left the pool with its last drain');
@@ -204,13 +217,14 @@ t.test('overflow in one drain of a shared link is its own', async (t) => {
     other.destroy();
     await rx.close();
   });
-  // The first MiB goes to the link's stage; the rest queue in the 8 KiB ring.
+  // The first STAGE_BYTES go to the link's stage; the rest queue in the 8 KiB ring.
   const m = Buffer.alloc(500, 0x62);
-  for (let i = 0; i < 3000; i++) small.push(m, 0, m.length, null);
+  const sent = Math.ceil(STAGE_BYTES / 504) + 100;
+  for (let i = 0; i < sent; i++) small.push(m, 0, m.length, null);
   other.push(m, 0, m.length, null);
   t.ok(small.stats.dropped.overflow > 0, 'the small ring dropped its oldest');
   t.equal(other.stats.dropped.overflow, 0, 'its neighbour on the link dropped nothing');
   rx.unstall();
   await until(() => other.stats.delivered === 1 && small.queued === 0, 'both delivered what they kept');
-  t.equal(accounted(small), 3000 + small.notices);
+  t.equal(accounted(small), sent + small.notices);
 });
