@@ -58,7 +58,7 @@ export const SETTINGS = [
   { env: 'INGEST_TOKEN', kind: 'string', dflt: '', help: 'Token for POST /syslog and /events (Bearer, or Basic with the token as user). Empty: open.' },
   { env: 'HTTP_SYSLOG_PATH', kind: 'string', dflt: '/syslog', help: 'Path of the logplex/syslog ingest endpoint.' },
   { env: 'HTTP_EVENTS_PATH', kind: 'string', dflt: '/events', help: 'Path of the JSON events ingest endpoint.' },
-  { env: 'HTTP_BODY_LIMIT', kind: 'bytes', dflt: '5MiB', help: 'Largest ingest request body; larger get 413.' },
+  { env: 'HTTP_BODY_LIMIT', kind: 'bytes', dflt: '5MiB', help: 'Largest ingest request body, as sent and once decompressed (gzip, deflate); larger get 413.' },
   { env: 'PERSISTENT_DATABASE_URL', kind: 'string', dflt: '', help: 'PostgreSQL for persistent:// drains. Empty: the routes database.' },
   { env: 'PERSISTENT_PATH', kind: 'string', dflt: '/logs/', help: 'Path prefix of GET /logs/:key.' },
   { env: 'PERSISTENT_MAX_LINES', kind: 'count', dflt: '10000', help: 'Lines kept per persistent key; older ones are deleted in the background (0 = no limit).' },
