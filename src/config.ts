@@ -63,7 +63,7 @@ export const SETTINGS = [
   { env: 'PERSISTENT_PATH', kind: 'string', dflt: '/logs/', help: 'Path prefix of GET /logs/:key.' },
   { env: 'PERSISTENT_MAX_LINES', kind: 'count', dflt: '10000', help: 'Lines kept per persistent key; older ones are deleted in the background (0 = no limit).' },
   { env: 'PERSISTENT_MAX_BYTES', kind: 'count', dflt: '16MiB', help: 'Bytes of lines kept per persistent key (0 = no limit).' },
-  { env: 'PERSISTENT_MAX_AGE', kind: 'duration', dflt: '7d', help: 'Oldest line kept per persistent key, by arrival time (0 = no limit).' },
+  { env: 'PERSISTENT_MAX_AGE', kind: 'duration', dflt: '7d', help: 'Oldest line kept per persistent key, by arrival time (0 = no limit). A key with no lines left, registered longer ago, is forgotten (404).' },
   { env: 'PERSISTENT_RETENTION_INTERVAL', kind: 'duration', dflt: '60s', help: 'Time between retention passes over the store.' },
   { env: 'AKKERIS', kind: 'bool', dflt: 'false', help: 'Akkeris mode for Envoy logs: app-name akkeris/router, hostnames name-namespace.' },
   { env: 'ENVOY_APP_NAME', kind: 'string', dflt: '', help: 'app-name of Envoy access-log lines (default envoy, or akkeris/router with AKKERIS).' },

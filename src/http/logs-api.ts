@@ -9,7 +9,9 @@
 //
 // A key is known when a persistent drain registered it (log_keys, written when
 // the drain starts) or when it has stored lines: unknown → 404, known and
-// empty → 200 with an empty body. Behind the admin token (adminAuth).
+// empty → 200 with an empty body. Retention forgets a key whose lines all
+// expired once its registration is older than PERSISTENT_MAX_AGE (see
+// store/retention.ts): it is then unknown again. Behind the admin token (adminAuth).
 //
 // Responses stream with constant memory: keyset pages of `pageSize` rows by
 // id, written to the raw socket one page at a time, waiting for 'drain' when

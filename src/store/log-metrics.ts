@@ -31,6 +31,11 @@ export const storeMetrics = {
     labelNames: ['reason'] as const,
     registers: [registry],
   }),
+  retentionKeys: new Counter({
+    name: 'switchyard_store_retention_forgotten_keys_total',
+    help: 'Keys forgotten by retention: no lines left and registered longer ago than PERSISTENT_MAX_AGE (GET /logs/:key then answers 404).',
+    registers: [registry],
+  }),
   retentionErrors: new Counter({
     name: 'switchyard_store_retention_errors_total',
     help: 'Retention passes that failed (retried on the next interval).',
