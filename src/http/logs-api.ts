@@ -23,7 +23,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { jsonArrayChunk, ndjsonChunk, textChunk } from '../store/log-format';
 import { parseLogsQuery, type LogsQuery } from '../store/log-query';
-import { storeMetrics } from '../store/log-metrics';
+import { storeStats } from '../store/log-metrics';
 import { keyProblem, type LogRow, type LogStore, type ReadRange } from '../store/log-store';
 import { adminAuth } from './auth';
 
@@ -93,7 +93,7 @@ export default async function logsApi(app: FastifyInstance, opts: LogsApiOptions
       res.end();
       return;
     }
-    if (q.follow) storeMetrics.followers.inc();
+    if (q.follow) storeStats.followers++;
     try {
       await stream(store, key, q, { afterId: after, since: q.since, until: q.until, throughId }, res, pageSize, pollMs, (stop) => open.set(res, stop));
     } catch (err) {
@@ -102,7 +102,7 @@ export default async function logsApi(app: FastifyInstance, opts: LogsApiOptions
       res.destroy();
     } finally {
       open.delete(res);
-      if (q.follow) storeMetrics.followers.dec();
+      if (q.follow) storeStats.followers--;
     }
   });
 }

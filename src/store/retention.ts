@@ -17,7 +17,7 @@
 // empty, so a new drain's key answers 200 before its first line arrives.
 import type { Logger } from 'pino';
 import type { Db } from './db';
-import { storeMetrics } from './log-metrics';
+import { storeStats } from './log-metrics';
 
 export interface RetentionOptions {
   /** Lines kept per key (PERSISTENT_MAX_LINES); 0 = unlimited. */
@@ -114,14 +114,14 @@ export class Retention {
       }
       if (maxAgeMs > 0 && !this.stopped) out.keysForgotten = await this.forgetKeys(db, maxAgeMs);
     } catch (err) {
-      storeMetrics.retentionErrors.inc();
+      storeStats.retentionErrors++;
       this.log.warn({ err: (err as Error).message }, 'log store retention pass failed; it runs again at the next interval');
       throw err;
     } finally {
-      storeMetrics.retentionDeleted.inc({ reason: 'age' }, out.deleted.age);
-      storeMetrics.retentionDeleted.inc({ reason: 'lines' }, out.deleted.lines);
-      storeMetrics.retentionDeleted.inc({ reason: 'bytes' }, out.deleted.bytes);
-      storeMetrics.retentionKeys.inc(out.keysForgotten);
+      storeStats.retentionDeleted.age += out.deleted.age;
+      storeStats.retentionDeleted.lines += out.deleted.lines;
+      storeStats.retentionDeleted.bytes += out.deleted.bytes;
+      storeStats.retentionKeys += out.keysForgotten;
     }
     return out;
   }
