@@ -17,6 +17,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist/src ./dist/src
 COPY migrations ./migrations
 COPY proto ./proto
+COPY LICENSE ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data

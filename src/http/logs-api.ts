@@ -9,7 +9,9 @@
 //
 // A key is known when a persistent drain registered it (log_keys, written when
 // the drain starts) or when it has stored lines: unknown → 404, known and
-// empty → 200 with an empty body. Behind the admin token (adminAuth).
+// empty → 200 with an empty body. Retention forgets a key whose lines all
+// expired once its registration is older than PERSISTENT_MAX_AGE (see
+// store/retention.ts): it is then unknown again. Behind the admin token (adminAuth).
 //
 // Responses stream with constant memory: keyset pages of `pageSize` rows by
 // id, written to the raw socket one page at a time, waiting for 'drain' when
@@ -21,7 +23,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { jsonArrayChunk, ndjsonChunk, textChunk } from '../store/log-format';
 import { parseLogsQuery, type LogsQuery } from '../store/log-query';
-import { storeMetrics } from '../store/log-metrics';
+import { storeStats } from '../store/log-metrics';
 import { keyProblem, type LogRow, type LogStore, type ReadRange } from '../store/log-store';
 import { adminAuth } from './auth';
 
@@ -91,7 +93,7 @@ export default async function logsApi(app: FastifyInstance, opts: LogsApiOptions
       res.end();
       return;
     }
-    if (q.follow) storeMetrics.followers.inc();
+    if (q.follow) storeStats.followers++;
     try {
       await stream(store, key, q, { afterId: after, since: q.since, until: q.until, throughId }, res, pageSize, pollMs, (stop) => open.set(res, stop));
     } catch (err) {
@@ -100,7 +102,7 @@ export default async function logsApi(app: FastifyInstance, opts: LogsApiOptions
       res.destroy();
     } finally {
       open.delete(res);
-      if (q.follow) storeMetrics.followers.dec();
+      if (q.follow) storeStats.followers--;
     }
   });
 }

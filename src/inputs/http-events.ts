@@ -5,14 +5,16 @@
 //
 // As for /syslog, a request is queued whole or not at all: 204 when queued,
 // 400 listing what is wrong (nothing queued), 401 without the ingest token,
-// 413 over HTTP_BODY_LIMIT, 415 for other content types, 503 + Retry-After
-// when a `block` drain is full (nothing queued).
+// 413 over HTTP_BODY_LIMIT (as sent or decompressed), 415 for other content
+// types or encodings, 503 + Retry-After when a `block` drain is full (nothing
+// queued). Bodies may be gzip or deflate (http-content-encoding.ts).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifySchemaValidationError } from 'fastify/types/schema';
 import { encode5424 } from '../syslog/encode';
 import { newHeaderScan, scanHeader } from '../syslog/header';
 import { inputStats } from '../telemetry/input-metrics';
 import { eventFields, eventsBodySchema, FACILITIES, parseNdjson, SEVERITIES, type IngestEvent } from './http-events-body';
+import { decodeContentEncoding } from './http-content-encoding';
 import { BatchPool } from './http-ingest-batch';
 import { ingestAuth } from './http-ingest-auth';
 import { countIngestRequests } from './http-ingest-metrics';
@@ -53,6 +55,7 @@ export async function httpEvents(app: FastifyInstance, opts: HttpIngestOptions):
   const max = opts.intake.maxMessageBytes;
 
   countIngestRequests(app, 'events');
+  decodeContentEncoding(app);
   const auth = ingestAuth(opts.token);
   if (auth !== null) app.addHook('onRequest', auth);
 

@@ -10,8 +10,9 @@ export type IngestEndpoint = 'syslog' | 'events';
 
 /**
  * Why a request was not accepted: unauthorized (401), too_large (413),
- * unsupported_media_type (415), bad_frame (a frame without a valid PRI or
- * broken framing), count_mismatch (Logplex-Msg-Count), invalid (JSON or
+ * unsupported_media_type (415), unsupported_encoding (415: Content-Encoding),
+ * bad_encoding (400: the body does not decompress), bad_frame (a frame
+ * without a valid PRI or broken framing), count_mismatch (Logplex-Msg-Count), invalid (JSON or
  * schema), full (a block drain is full: nothing queued), partial (the batch
  * filled a block drain and the rest did not fit in time), closing.
  */
@@ -19,6 +20,8 @@ export type RejectReason =
   | 'unauthorized'
   | 'too_large'
   | 'unsupported_media_type'
+  | 'unsupported_encoding'
+  | 'bad_encoding'
   | 'bad_frame'
   | 'count_mismatch'
   | 'invalid'
@@ -36,7 +39,7 @@ const requests = new Counter({
 
 const rejections = new Counter({
   name: 'switchyard_http_ingest_rejections_total',
-  help: 'HTTP ingest requests not accepted, per endpoint and reason (unauthorized, too_large, unsupported_media_type, bad_frame, count_mismatch, invalid, full, partial, closing).',
+  help: 'HTTP ingest requests not accepted, per endpoint and reason (unauthorized, too_large, unsupported_media_type, unsupported_encoding, bad_encoding, bad_frame, count_mismatch, invalid, full, partial, closing).',
   labelNames: ['endpoint', 'reason'],
   registers: [registry],
 });

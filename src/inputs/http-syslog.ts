@@ -6,11 +6,12 @@
 // or not at all, and the status says which:
 //   204  every message was queued (or had no route: counted as unrouted, as
 //        on every input)
-//   400  a frame is bad (named by index and reason) or Logplex-Msg-Count does
-//        not match; nothing was queued
+//   400  a frame is bad (named by index and reason), Logplex-Msg-Count does
+//        not match, or a compressed body does not decompress; nothing was queued
 //   401  INGEST_TOKEN is set and the request does not carry it
-//   413  the body is over HTTP_BODY_LIMIT (fastify answers it)
-//   415  another content type
+//   413  the body is over HTTP_BODY_LIMIT, as sent or once decompressed
+//   415  another content type, or a Content-Encoding other than gzip or
+//        deflate (http-content-encoding.ts)
 //   503  + Retry-After: a drain with the `block` policy is full; nothing was
 //        queued. Also when the batch itself filled a block drain and the rest
 //        did not fit within the hold time (the body says how many were queued).
@@ -24,6 +25,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Router } from '../router/router';
 import { inputStats } from '../telemetry/input-metrics';
+import { decodeContentEncoding } from './http-content-encoding';
 import { BatchPool } from './http-ingest-batch';
 import { ingestAuth } from './http-ingest-auth';
 import { countIngestRequests } from './http-ingest-metrics';
@@ -67,6 +69,7 @@ export async function httpSyslog(app: FastifyInstance, opts: HttpIngestOptions):
   const submitter = new Submitter(app, { router: opts.router, stats, retryAfterSeconds: opts.retryAfterSeconds ?? 1, holdMs: opts.holdMs ?? 5000 });
 
   countIngestRequests(app, 'syslog');
+  decodeContentEncoding(app);
   const auth = ingestAuth(opts.token);
   if (auth !== null) app.addHook('onRequest', auth);
 

@@ -8,7 +8,7 @@
 // written alone, so one key's bad rows (a constraint, a trigger) fail only
 // that key's drain; the others go through.
 import type { Db } from './db';
-import { storeMetrics } from './log-metrics';
+import { storeStats } from './log-metrics';
 
 /** Statements in flight at once (pooled connections used for writes). */
 const MAX_WRITERS = 2;
@@ -121,14 +121,14 @@ export class LogWriter {
     try {
       await db.query(INSERT_SQL, [data, keys, starts, lens]);
     } catch (err) {
-      storeMetrics.writeErrors.inc();
+      storeStats.writeErrors++;
       if (!settleErrors) return false;
       for (const p of group) p.reject(err);
       return false;
     }
-    storeMetrics.batches.inc();
-    storeMetrics.rows.inc(rows);
-    storeMetrics.bytes.inc(base);
+    storeStats.batches++;
+    storeStats.rows += rows;
+    storeStats.bytes += base;
     const seen = new Set<string>();
     for (const p of group) {
       p.resolve();

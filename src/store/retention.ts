@@ -7,9 +7,17 @@
 // single backend serialises statements, they get a turn after every chunk).
 // Several routers sharing one database may run passes at once; deletes are
 // idempotent, so that costs duplicate work, not wrong results.
+//
+// Keys expire too. A key is known (GET /logs/:key answers 200, possibly
+// empty, instead of 404) while it has lines or a log_keys row, which a
+// persistent drain writes when it starts. With an age limit, a key that has no
+// lines left and was registered longer ago than the limit is forgotten (its
+// row deleted): it then reads as an unknown key does, 404, until a line is
+// stored for it again. A key registered within the limit stays known while
+// empty, so a new drain's key answers 200 before its first line arrives.
 import type { Logger } from 'pino';
 import type { Db } from './db';
-import { storeMetrics } from './log-metrics';
+import { storeStats } from './log-metrics';
 
 export interface RetentionOptions {
   /** Lines kept per key (PERSISTENT_MAX_LINES); 0 = unlimited. */
@@ -35,6 +43,8 @@ export const RETENTION_DEFAULTS: RetentionOptions = {
 export interface RetentionResult {
   keys: number;
   deleted: { age: number; lines: number; bytes: number };
+  /** log_keys rows deleted: keys with no lines left, registered longer ago than maxAgeMs. */
+  keysForgotten: number;
 }
 
 // Distinct keys through the (key, id) index: one probe per key (a "loose
@@ -89,7 +99,7 @@ export class Retention {
   }
 
   private async pass(): Promise<RetentionResult> {
-    const out: RetentionResult = { keys: 0, deleted: { age: 0, lines: 0, bytes: 0 } };
+    const out: RetentionResult = { keys: 0, deleted: { age: 0, lines: 0, bytes: 0 }, keysForgotten: 0 };
     const { maxLines, maxBytes, maxAgeMs } = this.opts;
     if (maxLines <= 0 && maxBytes <= 0 && maxAgeMs <= 0) return out;
     try {
@@ -102,14 +112,16 @@ export class Retention {
         if (maxLines > 0) out.deleted.lines += await this.byLines(db, key, maxLines);
         if (maxBytes > 0) out.deleted.bytes += await this.byBytes(db, key, maxBytes);
       }
+      if (maxAgeMs > 0 && !this.stopped) out.keysForgotten = await this.forgetKeys(db, maxAgeMs);
     } catch (err) {
-      storeMetrics.retentionErrors.inc();
+      storeStats.retentionErrors++;
       this.log.warn({ err: (err as Error).message }, 'log store retention pass failed; it runs again at the next interval');
       throw err;
     } finally {
-      storeMetrics.retentionDeleted.inc({ reason: 'age' }, out.deleted.age);
-      storeMetrics.retentionDeleted.inc({ reason: 'lines' }, out.deleted.lines);
-      storeMetrics.retentionDeleted.inc({ reason: 'bytes' }, out.deleted.bytes);
+      storeStats.retentionDeleted.age += out.deleted.age;
+      storeStats.retentionDeleted.lines += out.deleted.lines;
+      storeStats.retentionDeleted.bytes += out.deleted.bytes;
+      storeStats.retentionKeys += out.keysForgotten;
     }
     return out;
   }
@@ -154,6 +166,29 @@ export class Retention {
     );
     const last = r.rows[0]?.id;
     return last === undefined ? 0 : this.deleteThrough(db, key, last);
+  }
+
+  /**
+   * Deletes the log_keys rows of keys with no lines that were registered
+   * longer ago than maxAgeMs (see the top of this file), a chunk per
+   * statement. A line stored for such a key meanwhile keeps it known through
+   * log_lines, so the race with a writer loses nothing.
+   */
+  private async forgetKeys(db: Db, maxAgeMs: number): Promise<number> {
+    const chunk = this.opts.chunkRows;
+    let total = 0;
+    for (;;) {
+      const r = await db.query(
+        `DELETE FROM log_keys WHERE key IN (
+           SELECT k.key FROM log_keys k
+            WHERE k.created < now() - $1::bigint * interval '1 millisecond'
+              AND NOT EXISTS (SELECT 1 FROM log_lines l WHERE l.key = k.key)
+            LIMIT $2)`,
+        [maxAgeMs, chunk],
+      );
+      total += r.rowCount;
+      if (r.rowCount < chunk || this.stopped) return total;
+    }
   }
 
   /** Deletes the key's rows with id ≤ lastId, oldest first, a chunk per statement. */

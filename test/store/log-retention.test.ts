@@ -11,6 +11,11 @@ async function deletedMetric(reason: string): Promise<number> {
   return Number(m?.values.find((v) => v.labels.reason === reason)?.value ?? 0);
 }
 
+async function forgottenMetric(): Promise<number> {
+  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'switchyard_store_retention_forgotten_keys_total');
+  return Number(m?.values[0]?.value ?? 0);
+}
+
 t.setTimeout(120_000); // PGlite start-up is slow on a loaded machine
 
 t.test('each backend', async (t) => {
@@ -70,9 +75,35 @@ t.test('each backend', async (t) => {
         t.equal(r.deleted.age, 11, 'lines 0..10 were older than 5 h');
       });
 
+      await t.test('keys with no lines left are forgotten once registered longer ago than the age limit; GET /logs/:key then finds them unknown', async (t) => {
+        const store = new LogStore({ db, logger, retention: { intervalMs: 0 } });
+        t.teardown(() => store.close());
+        const register = (key: string, ageMs: number) => b.sql(`INSERT INTO log_keys (key, created) VALUES ($1, now() - $2::bigint * interval '1 millisecond')`, [key, ageMs]);
+        const known = async (keys: string[]) => Promise.all(keys.map((k) => store.keyExists(k)));
+        const keys = ['expired', 'empty-old', 'empty-new', 'old-with-new-line'];
+        await register('expired', 10 * 3600_000);
+        await fill('expired', 5, 10, 9 * 3600_000); // every line past the limit
+        await register('empty-old', 10 * 3600_000); // a drain that never stored a line
+        await store.registerKey('empty-new'); // a drain that just started
+        await register('old-with-new-line', 10 * 3600_000);
+        await fill('old-with-new-line', 1);
+        t.same(await known(keys), [true, true, true, true], 'all known before the pass');
+        const before = await forgottenMetric();
+        const r = await run({ maxAgeMs: 5 * 3600_000, chunkRows: 1 });
+        t.equal(r.deleted.age, 5);
+        t.equal(r.keysForgotten, 2, 'the expired key and the long-empty one');
+        t.same(await known(keys), [false, false, true, true], 'a forgotten key reads as an unknown one');
+        t.equal(await forgottenMetric(), before + 2, 'counted in the metric');
+        t.equal((await run({ maxAgeMs: 5 * 3600_000 })).keysForgotten, 0, 'a second pass has nothing to do');
+        t.equal((await run({ maxLines: 1 })).keysForgotten, 0, 'without an age limit no key is forgotten');
+        const w = Buffer.from('back again');
+        await store.append('expired', w, Uint32Array.of(w.length), 1);
+        t.equal(await store.keyExists('expired'), true, 'a new line makes it known again');
+      });
+
       await t.test('no limits: nothing is read or deleted', async (t) => {
         const r = await run({});
-        t.same(r, { keys: 0, deleted: { age: 0, lines: 0, bytes: 0 } });
+        t.same(r, { keys: 0, deleted: { age: 0, lines: 0, bytes: 0 }, keysForgotten: 0 });
       });
 
       await t.test('writes proceed while a pass runs; concurrent runOnce calls share one pass', async (t) => {

@@ -3,11 +3,10 @@
 // Why not counter.labels(...).inc() per entry: prom-client hashes the label
 // set on every call, which would cost more than building the log line. The
 // hot path instead bumps plain numbers in an EnvoyStats (one per input), and
-// the Prometheus metrics read them at scrape time (collect), adding what
-// changed since the last scrape. Stats of closed inputs are folded into a
-// retired total so counters never go down.
-import { Counter, Gauge } from 'prom-client';
-import { registry } from '../../telemetry/metrics';
+// the Prometheus metrics read the totals at scrape time (scraped() in
+// telemetry/metrics.ts). Stats of closed inputs are folded into a retired
+// total so counters never go down.
+import { scraped } from '../../telemetry/metrics';
 import { FALLBACK_REASONS, type FallbackReason } from './hostname';
 
 export const ENTRY_TYPES = ['http', 'tcp'] as const;
@@ -102,93 +101,46 @@ function totals(): EnvoyStats {
   return t;
 }
 
-// Counter values already reported, per label key, so collect() adds deltas.
-const reported = new Map<string, number>();
-function report(c: Counter<string>, key: string, labels: Record<string, string> | null, value: number): void {
-  const before = reported.get(key) ?? 0;
-  if (value > before) {
-    if (labels) c.inc(labels, value - before);
-    else c.inc(value - before);
-    reported.set(key, value);
-  }
-}
-
 // Summing a few small arrays per scrape is cheap; each metric sums on its own
-// so any one of them can be read alone.
-const current = totals;
+// so any one of them can be read alone. Labelled series appear once non-zero.
+scraped('gauge', 'switchyard_envoy_streams_active', 'Envoy access-log streams open now.', [], (emit) => emit({}, totals().streamsActive));
 
-new Gauge({
-  name: 'switchyard_envoy_streams_active',
-  help: 'Envoy access-log streams open now.',
-  registers: [registry],
-  collect() {
-    this.set(current().streamsActive);
-  },
+scraped('counter', 'switchyard_envoy_streams_total', 'Envoy access-log streams opened.', [], (emit) => emit({}, totals().streamsTotal));
+
+scraped('counter', 'switchyard_envoy_stream_ends_total', 'Envoy access-log streams ended, by reason (client_end, max_age, shutdown, cancelled, error).', ['reason'], (emit) => {
+  const t = totals();
+  for (let i = 0; i < STREAM_ENDS.length; i++) if (t.streamEnds[i] > 0) emit({ reason: STREAM_ENDS[i] }, t.streamEnds[i]);
 });
 
-new Counter({
-  name: 'switchyard_envoy_streams_total',
-  help: 'Envoy access-log streams opened.',
-  registers: [registry],
-  collect() {
-    report(this, 'streams', null, current().streamsTotal);
-  },
-});
+scraped('counter', 'switchyard_envoy_messages_total', 'StreamAccessLogsMessages received from Envoy.', [], (emit) => emit({}, totals().messages));
 
-new Counter({
-  name: 'switchyard_envoy_stream_ends_total',
-  help: 'Envoy access-log streams ended, by reason (client_end, max_age, shutdown, cancelled, error).',
-  labelNames: ['reason'],
-  registers: [registry],
-  collect() {
-    const t = current();
-    for (let i = 0; i < STREAM_ENDS.length; i++) report(this, 'end:' + i, { reason: STREAM_ENDS[i] }, t.streamEnds[i]);
-  },
-});
-
-new Counter({
-  name: 'switchyard_envoy_messages_total',
-  help: 'StreamAccessLogsMessages received from Envoy.',
-  registers: [registry],
-  collect() {
-    report(this, 'messages', null, current().messages);
-  },
-});
-
-new Counter({
-  name: 'switchyard_envoy_entries_total',
-  help: 'Envoy access-log entries, by type (http, tcp) and outcome (accepted, dropped, unrouted, unroutable).',
-  labelNames: ['type', 'outcome'],
-  registers: [registry],
-  collect() {
-    const t = current();
+scraped(
+  'counter',
+  'switchyard_envoy_entries_total',
+  'Envoy access-log entries, by type (http, tcp) and outcome (accepted, dropped, unrouted, unroutable).',
+  ['type', 'outcome'],
+  (emit) => {
+    const t = totals();
     for (let ty = 0; ty < ENTRY_TYPES.length; ty++) {
       for (let o = 0; o < N_OUTCOMES; o++) {
-        const i = ty * N_OUTCOMES + o;
-        report(this, 'entry:' + i, { type: ENTRY_TYPES[ty], outcome: ENTRY_OUTCOMES[o] }, t.entries[i]);
+        const v = t.entries[ty * N_OUTCOMES + o];
+        if (v > 0) emit({ type: ENTRY_TYPES[ty], outcome: ENTRY_OUTCOMES[o] }, v);
       }
     }
   },
-});
+);
 
-new Counter({
-  name: 'switchyard_envoy_entries_receive_time_total',
-  help: 'Envoy entries without a usable start_time, stamped with the time they were received.',
-  registers: [registry],
-  collect() {
-    report(this, 'rtime', null, current().receiveTimeUsed);
-  },
-});
+scraped('counter', 'switchyard_envoy_entries_receive_time_total', 'Envoy entries without a usable start_time, stamped with the time they were received.', [], (emit) =>
+  emit({}, totals().receiveTimeUsed),
+);
 
-new Counter({
-  name: 'switchyard_envoy_hostname_fallbacks_total',
-  help: 'Envoy entries whose upstream cluster gave no hostname, by reason; they were routed by log_name or node id.',
-  labelNames: ['reason'],
-  registers: [registry],
-  collect() {
-    const t = current();
-    for (let i = 0; i < FALLBACK_REASONS.length; i++) {
-      report(this, 'fb:' + i, { reason: FALLBACK_REASONS[i] }, t.fallbacks[i]);
-    }
+scraped(
+  'counter',
+  'switchyard_envoy_hostname_fallbacks_total',
+  'Envoy entries whose upstream cluster gave no hostname, by reason; they were routed by log_name or node id.',
+  ['reason'],
+  (emit) => {
+    const t = totals();
+    for (let i = 0; i < FALLBACK_REASONS.length; i++) if (t.fallbacks[i] > 0) emit({ reason: FALLBACK_REASONS[i] }, t.fallbacks[i]);
   },
-});
+);
