@@ -44,6 +44,7 @@ const WRITE_HIGH_WATER = 512 * 1024;
 // ArrayBuffers count as external memory and drive V8 into full collections.
 const MAX_SPARES = 2 + 8;
 const STAGE_BATCHES = 8;
+const MAX_FREE_SEGMENTS = STAGE_BATCHES + 4;
 /** The most a link stages before messages queue in their drains' rings. */
 export const STAGE_BYTES = STAGE_BATCHES * BATCH_BYTES;
 
@@ -68,13 +69,46 @@ export interface LinkMember {
   linkQueued: boolean;
 }
 
+/**
+ * Which members' records a batch holds, in order: (member, count, bytes) per
+ * run of one member. Reused from batch to batch: a staged batch of small
+ * messages from 10,000 drains has a thousand entries, and fresh arrays for
+ * each would be most of the garbage the young generation collects.
+ */
+class Segments {
+  members: Array<LinkMember | null> = [];
+  counts: number[] = [];
+  bytes: number[] = [];
+  n = 0;
+
+  add(m: LinkMember, count: number, len: number): void {
+    const last = this.n - 1;
+    if (last >= 0 && this.members[last] === m) {
+      this.counts[last] += count;
+      this.bytes[last] += len;
+      return;
+    }
+    this.members[this.n] = m;
+    this.counts[this.n] = count;
+    this.bytes[this.n] = len;
+    this.n++;
+  }
+
+  /** Confirms every segment to its member and empties the list. */
+  confirmAll(): void {
+    for (let i = 0; i < this.n; i++) {
+      this.members[i]!.confirm(this.counts[i], this.bytes[i]);
+      this.members[i] = null; // do not keep a removed drain alive
+    }
+    this.n = 0;
+  }
+}
+
 interface Batch {
   buf: Buffer;
   /** The whole buffer `buf` is a view of, reused once the write completes. */
   store: Buffer;
-  members: LinkMember[];
-  counts: number[];
-  bytes: number[];
+  segs: Segments;
 }
 
 export interface LinkOptions {
@@ -110,9 +144,8 @@ export class StreamLink {
   // The stage: the next batch being filled in arrival order (see reserve()).
   private stage: Buffer | null = null;
   private stageLen = 0;
-  private stageMembers: LinkMember[] = [];
-  private stageCounts: number[] = [];
-  private stageBytes: number[] = [];
+  private stageSegs = new Segments();
+  private freeSegs: Segments[] = [];
   // Full stage batches, oldest first, waiting for the socket.
   private staged: Batch[] = [];
   // The deferred copy: stage bytes [runDst, ...) are still src[runStart:runEnd].
@@ -229,15 +262,7 @@ export class StreamLink {
   }
 
   private account(m: LinkMember, len: number): void {
-    const last = this.stageMembers.length - 1;
-    if (last >= 0 && this.stageMembers[last] === m) {
-      this.stageCounts[last]++;
-      this.stageBytes[last] += len;
-    } else {
-      this.stageMembers.push(m);
-      this.stageCounts.push(1);
-      this.stageBytes.push(len);
-    }
+    this.stageSegs.add(m, 1, len);
     if (!this.flushQueued) scheduleFlush(this);
   }
 
@@ -251,12 +276,10 @@ export class StreamLink {
     if (this.stageLen === 0) return null;
     this.settleRun();
     const store = this.stage!;
-    const b: Batch = { buf: store.subarray(0, this.stageLen), store, members: this.stageMembers, counts: this.stageCounts, bytes: this.stageBytes };
+    const b: Batch = { buf: store.subarray(0, this.stageLen), store, segs: this.stageSegs };
     this.stage = null;
     this.stageLen = 0;
-    this.stageMembers = [];
-    this.stageCounts = [];
-    this.stageBytes = [];
+    this.stageSegs = this.freeSegs.pop() ?? new Segments();
     return b;
   }
 
@@ -323,7 +346,7 @@ export class StreamLink {
     const first = q[this.head].ring.peekLength();
     size = Math.max(first, Math.min(BATCH_BYTES, size));
     const store = size > LINGER_BYTES && size <= BATCH_BYTES ? (this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES)) : Buffer.allocUnsafe(size);
-    const b: Batch = { buf: store, store, members: [], counts: [], bytes: [] };
+    const b: Batch = { buf: store, store, segs: this.freeSegs.pop() ?? new Segments() };
     let o = 0;
     while (this.head < q.length) {
       const m = q[this.head];
@@ -333,9 +356,7 @@ export class StreamLink {
       }
       const n = m.take(store, o);
       if (n > 0) {
-        b.members.push(m);
-        b.counts.push(n);
-        b.bytes.push(m.lastTaken);
+        b.segs.add(m, n, m.lastTaken);
         o += m.lastTaken;
       }
       if (m.ring.count === 0) {
@@ -351,7 +372,10 @@ export class StreamLink {
       this.ready = q.slice(this.head);
       this.head = 0;
     }
-    if (o === 0) return null;
+    if (o === 0) {
+      this.freeSegs.push(b.segs);
+      return null;
+    }
     b.buf = store.subarray(0, o);
     return b;
   }
@@ -375,7 +399,8 @@ export class StreamLink {
       if (err || gen !== this.generation) return;
       const done = this.written.shift();
       if (done === undefined) return;
-      for (let i = 0; i < done.members.length; i++) done.members[i].confirm(done.counts[i], done.bytes[i]);
+      done.segs.confirmAll();
+      if (this.freeSegs.length < MAX_FREE_SEGMENTS) this.freeSegs.push(done.segs);
       if (done.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(done.store);
     });
   }
