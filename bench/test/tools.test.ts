@@ -135,6 +135,35 @@ t.test('loadgen TLS: all bytes arrive even though the client never reads', { ski
   t.ok(frames.every((f) => f.length === 200));
 });
 
+t.test('loadgen --rate: whole bursts of --burst-us, however short each write is', { skip: tools.tls ? false : tools.tlsMissing }, async (t) => {
+  // Over TLS every write is a record. Pacing must not degrade into a write
+  // per message or two (as it did once a write outlasted one message's
+  // interval), or a paced run offers far more records than a full-speed one.
+  const { certPem, keyPem } = selfSignedCert();
+  const chunks: Buffer[] = [];
+  const ended = new Promise<void>((res) => {
+    const server = createTlsServer({ cert: certPem, key: keyPem }, (s) => {
+      s.on('data', (d: Buffer) => chunks.push(d));
+      s.on('end', () => {
+        server.close();
+        res();
+      });
+    });
+    server.listen(0, '127.0.0.1', () => {
+      // 20,000 msg/s in 5 ms bursts: 100 messages per burst, 20 bursts.
+      const port = (server.address() as AddressInfo).port;
+      runLoadgen(tools.loadgen, { proto: 'tls', port, count: 2000, rate: 20_000, burstUs: 5000 }).catch(() => undefined);
+    });
+  });
+  await ended;
+  const frames = octetFrames(Buffer.concat(chunks));
+  t.equal(frames.length, 2000);
+  const stamps = new Set(frames.map((f) => /t=(\d{20})/.exec(f.toString())?.[1]));
+  t.notOk(stamps.has(undefined), 'every message stamped');
+  // One stamp per write; a late burst only makes the next ones larger.
+  t.ok(stamps.size <= 20, `${stamps.size} writes for 20 bursts`);
+});
+
 t.test('loadgen HTTP: logplex bodies of 100 frames, keep-alive, counts non-2xx as errors', async (t) => {
   let requests = 0;
   let frames = 0;
