@@ -149,7 +149,7 @@ export class App {
       ctx.watch();
       this.tlsContext = ctx;
       this.tls = new StreamListener(
-        { ...stream, name: 'tls', port: c.ports.tls, proxyProtocol: c.tls.proxyProtocol, tls: { context: () => ctx.get(), requireClientCert: c.tls.clientAuth } },
+        { ...stream, name: 'tls', port: c.ports.tls, proxyProtocol: c.tls.proxyProtocol, tls: { context: ctx, requireClientCert: c.tls.clientAuth } },
         intake(),
         log,
       );

@@ -107,6 +107,8 @@ export interface LoadgenOptions {
   prefix?: string;
   conns?: number;
   frames?: number;
+  /** With `rate`: µs of load per burst (loadgen default 200). */
+  burstUs?: number;
 }
 
 export function runLoadgen(bin: string, o: LoadgenOptions): Promise<LoadgenResult> {
@@ -123,6 +125,7 @@ export function runLoadgen(bin: string, o: LoadgenOptions): Promise<LoadgenResul
   add('--prefix', o.prefix);
   add('--conns', o.conns);
   add('--frames', o.frames);
+  add('--burst-us', o.burstUs);
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   return collectJson<LoadgenResult>(child, 'loadgen');
 }

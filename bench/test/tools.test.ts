@@ -8,7 +8,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { buildTools } from '../lib/c-tools';
 import { selfSignedCert } from '../lib/tls-cert';
-import { runLoadgen, startSink } from '../lib/tool-process';
+import { runLoadgen, startSink, type LoadgenOptions } from '../lib/tool-process';
 
 const tools = buildTools();
 
@@ -114,10 +114,11 @@ t.test('loadgen UDP: one datagram per message, unframed', async (t) => {
   t.equal(new Set(got.map((m) => m.toString().split(' ')[2])).size, 4, 'hostnames round-robin');
 });
 
-t.test('loadgen TLS: all bytes arrive even though the client never reads', { skip: tools.tls ? false : tools.tlsMissing }, async (t) => {
+/** Runs loadgen over TLS into a Node TLS server; returns the octet-counted frames it received. */
+async function loadgenOverTls(o: Omit<LoadgenOptions, 'port' | 'proto'>): Promise<Buffer[]> {
   const { certPem, keyPem } = selfSignedCert();
   const chunks: Buffer[] = [];
-  const ended = new Promise<void>((res) => {
+  await new Promise<void>((res) => {
     const server = createTlsServer({ cert: certPem, key: keyPem }, (s) => {
       s.on('data', (d: Buffer) => chunks.push(d));
       s.on('end', () => {
@@ -126,13 +127,29 @@ t.test('loadgen TLS: all bytes arrive even though the client never reads', { ski
       });
     });
     server.listen(0, '127.0.0.1', () => {
-      runLoadgen(tools.loadgen, { proto: 'tls', port: (server.address() as AddressInfo).port, count: 5000 }).catch(() => undefined);
+      runLoadgen(tools.loadgen, { ...o, proto: 'tls', port: (server.address() as AddressInfo).port }).catch(() => undefined);
     });
   });
-  await ended;
-  const frames = octetFrames(Buffer.concat(chunks));
+  return octetFrames(Buffer.concat(chunks));
+}
+
+t.test('loadgen TLS: all bytes arrive even though the client never reads', { skip: tools.tls ? false : tools.tlsMissing }, async (t) => {
+  const frames = await loadgenOverTls({ count: 5000 });
   t.equal(frames.length, 5000);
   t.ok(frames.every((f) => f.length === 200));
+});
+
+t.test('loadgen --rate: whole bursts of --burst-us, however short each write is', { skip: tools.tls ? false : tools.tlsMissing }, async (t) => {
+  // Over TLS every write is a record. Pacing must not degrade into a write
+  // per message or two (as it did once a write outlasted one message's
+  // interval), or a paced run offers far more records than a full-speed one.
+  // 20,000 msg/s in 5 ms bursts: 100 messages per burst, 20 bursts.
+  const frames = await loadgenOverTls({ count: 2000, rate: 20_000, burstUs: 5000 });
+  t.equal(frames.length, 2000);
+  const stamps = new Set(frames.map((f) => /t=(\d{20})/.exec(f.toString())?.[1]));
+  t.notOk(stamps.has(undefined), 'every message stamped');
+  // One stamp per write; a late burst only makes the next ones larger.
+  t.ok(stamps.size <= 20, `${stamps.size} writes for 20 bursts`);
 });
 
 t.test('loadgen HTTP: logplex bodies of 100 frames, keep-alive, counts non-2xx as errors', async (t) => {

@@ -51,9 +51,10 @@ static struct {
   int hosts;      /* distinct hostnames, round-robin */
   int conns;      /* parallel connections (threads) */
   int frames;     /* HTTP: messages per logplex body */
+  int burst_us;   /* with --rate: send in bursts of this much load (µs) */
   const char *prefix;
   const char *path;
-} opt = {"127.0.0.1", 0, P_TCP, 1, 0, 1000000, 0, 200, 100, 1, 100, "host-", "/syslog"};
+} opt = {"127.0.0.1", 0, P_TCP, 1, 0, 1000000, 0, 200, 100, 1, 100, 200, "host-", "/syslog"};
 
 #define STAMP_DIGITS 20
 #define BUF_BYTES (256 * 1024)
@@ -156,19 +157,28 @@ struct worker {
   long errors;
 };
 
-/* How many messages are due now under pacing; sleeps until at least one is. */
+/* How many messages are due now under pacing. Waits until a whole burst
+ * (opt.burst_us of load, at least one message) is due, then returns all that
+ * is due. Waiting only for "at least one" made the burst size depend on how
+ * long the previous write took: once a write outlasted one message's
+ * interval the loop never slept and sent a few messages per write. Over TCP
+ * the kernel merges such writes; over TLS each write is a record, so the
+ * paced run offered the router many times more (tiny) records than the
+ * full-speed run whose maximum it is meant to be half of. */
 static long due(struct worker *w, uint64_t start, long sent, long cap) {
   long left = w->count - sent;
   if (left < cap) cap = left;
   if (w->rate <= 0) return cap;
-  for (;;) {
-    double elapsed = (double)(now_ns() - start) / 1e9;
-    long d = (long)(w->rate * elapsed) - sent;
-    if (d > 0) return d < cap ? d : cap;
-    /* Sleep in small steps so bursts stay small (about 0.2 ms of load). */
-    struct timespec ts = {0, 200000};
-    nanosleep(&ts, NULL);
+  long burst = (long)(w->rate * opt.burst_us / 1e6);
+  if (burst < 1) burst = 1;
+  if (burst > cap) burst = cap;
+  uint64_t at = start + (uint64_t)((double)(sent + burst) / w->rate * 1e9);
+  struct timespec ts = {(time_t)(at / 1000000000ull), (long)(at % 1000000000ull)};
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {
   }
+  long d = (long)(w->rate * ((double)(now_ns() - start) / 1e9)) - sent;
+  if (d < burst) d = burst; /* rounding: the burst is due by construction */
+  return d < cap ? d : cap;
 }
 
 static int connect_stream(void) {
@@ -399,7 +409,7 @@ static void usage(void) {
           "usage: loadgen --port P [--host 127.0.0.1] [--proto tcp|udp|tls|http]\n"
           "               [--framing octet|lf] [--format 5424|3164] [--count N] [--rate MSGS_PER_S]\n"
           "               [--size BYTES] [--hosts H] [--prefix host-] [--conns C] [--frames 100]\n"
-          "               [--path /syslog]\n");
+          "               [--path /syslog] [--burst-us 200]\n");
   exit(2);
 }
 
@@ -426,10 +436,11 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--conns")) opt.conns = atoi(v);
     else if (!strcmp(a, "--frames")) opt.frames = atoi(v);
     else if (!strcmp(a, "--path")) opt.path = v;
+    else if (!strcmp(a, "--burst-us")) opt.burst_us = atoi(v);
     else usage();
     i++;
   }
-  if (opt.port <= 0 || opt.hosts < 1 || opt.conns < 1 || opt.frames < 1 || opt.count < 0) usage();
+  if (opt.port <= 0 || opt.hosts < 1 || opt.conns < 1 || opt.frames < 1 || opt.count < 0 || opt.burst_us < 0) usage();
 #ifndef HAVE_TLS
   if (opt.proto == P_TLS) {
     fprintf(stderr, "loadgen: built without TLS; install libssl-dev and rebuild\n");

@@ -1,19 +1,21 @@
 // A TCP listener for syslog streams, in plain text or TLS (RFC 5425), with an
 // optional PROXY protocol header (v1 or v2) read before anything else, so the
 // sender's address survives a load balancer. TLS is layered on the accepted
-// socket after that header, which is why this is a net.Server for both.
+// socket after that header (see tls-acceptor.ts), which is why this is a
+// net.Server for both.
 //
 // Limits: `maxConnections` (further connections are closed at once and
 // counted), an idle timeout per connection, and a handshake timeout that
 // covers the PROXY header and the TLS handshake, so half-open handshakes
 // cannot hold connection slots.
 import net from 'node:net';
-import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { parseProxyHeader } from '../syslog/proxy-protocol';
 import { inputStats, type InputStats } from '../telemetry/input-metrics';
 import type { Intake } from './intake';
 import { StreamConnection } from './stream-connection';
+import { TlsAcceptor } from './tls-acceptor';
+import type { TlsContext } from './tls-context';
 
 const MAX_PROXY_HEADER = 536; // v2: 16-byte header + up to 520 bytes of addresses/TLVs we accept
 
@@ -25,8 +27,8 @@ export interface StreamListenerOptions {
   idleTimeoutMs: number;
   handshakeTimeoutMs: number;
   proxyProtocol: boolean;
-  /** For TLS: the current context (replaced on certificate reload) and whether client certificates are required. */
-  tls?: { context: () => tls.SecureContext; requireClientCert: boolean };
+  /** For TLS: the certificate (reloadable) and whether client certificates are required. */
+  tls?: { context: TlsContext; requireClientCert: boolean };
 }
 
 export class StreamListener {
@@ -36,6 +38,7 @@ export class StreamListener {
   /** Accepted sockets still in the PROXY header or TLS handshake. */
   private readonly handshaking = new Set<net.Socket>();
   private readonly conns = new Set<StreamConnection>();
+  private readonly tls: TlsAcceptor | null;
   private closing = false;
 
   constructor(
@@ -46,6 +49,7 @@ export class StreamListener {
     this.stats = inputStats(opts.name);
     this.server = net.createServer({ pauseOnConnect: true, noDelay: true }, (s) => this.accept(s));
     this.server.on('error', (err) => this.log.error({ err, input: opts.name }, 'syslog listener error'));
+    this.tls = opts.tls ? new TlsAcceptor(opts.tls.context, opts.tls.requireClientCert, () => this.stats.rejected.tls++, log) : null;
   }
 
   get port(): number {
@@ -78,6 +82,7 @@ export class StreamListener {
 
   destroy(): void {
     this.closing = true;
+    this.tls?.close();
     this.server.close();
     for (const s of this.sockets) s.destroy();
   }
@@ -107,12 +112,17 @@ export class StreamListener {
     timer?.unref();
     raw.once('close', () => clearTimeout(timer));
     const ready = (address: string | undefined, first: Buffer | null): void => {
-      if (this.opts.tls) this.startTls(raw, address, first, timer);
-      else {
+      if (this.tls === null) {
         clearTimeout(timer);
         this.handshaking.delete(raw);
         this.serve(raw, address, first);
+        return;
       }
+      this.tls.start(raw, first, (s) => {
+        clearTimeout(timer);
+        this.handshaking.delete(raw);
+        this.serve(s, address, null);
+      });
     };
     if (this.opts.proxyProtocol) this.readProxyHeader(raw, ready);
     else ready(raw.remoteAddress, null);
@@ -147,52 +157,10 @@ export class StreamListener {
     raw.destroy();
   }
 
-  private startTls(raw: net.Socket, address: string | undefined, first: Buffer | null, timer: NodeJS.Timeout | undefined): void {
-    const t = this.opts.tls!;
-    if (first !== null) raw.unshift(first); // the TLS socket reads what is buffered first
-    const s = new tls.TLSSocket(raw, {
-      isServer: true,
-      secureContext: t.context(),
-      requestCert: t.requireClientCert,
-      rejectUnauthorized: t.requireClientCert,
-    });
-    s.on('error', () => {
-      this.stats.rejected.tls++;
-      s.destroy();
-      raw.destroy();
-    });
-    s.once('secure', () => {
-      clearTimeout(timer);
-      this.handshaking.delete(raw);
-      if (t.requireClientCert && !clientVerified(s)) {
-        this.stats.rejected.tls++;
-        this.log.debug({ input: this.opts.name }, 'connection closed: client certificate not signed by SYSLOG_TLS_CA');
-        s.destroy();
-        raw.destroy();
-        return;
-      }
-      this.serve(s, address, null);
-    });
-  }
-
   private serve(s: net.Socket, address: string | undefined, first: Buffer | null): void {
     const conn = new StreamConnection(s, this.intake, this.stats, address, this.opts.idleTimeoutMs, () => this.conns.delete(conn));
     this.conns.add(conn);
     if (first !== null) s.emit('data', first);
     s.resume();
   }
-}
-
-/**
- * Whether the client certificate verified against our CA. A TLSSocket made
- * by hand (TLS starts after the PROXY header, so there is no tls.Server) does
- * not get the check tls.Server runs after the handshake: OpenSSL only insists
- * that *a* certificate was sent, so one from any other CA got through. This
- * reads the verification result the way tls.Server does; if that handle is
- * ever missing we fail closed.
- */
-function clientVerified(s: tls.TLSSocket): boolean {
-  const handle = (s as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
-  if (handle === undefined || typeof handle.verifyError !== 'function') return false;
-  return handle.verifyError() === null;
 }

@@ -1,7 +1,8 @@
 // The TLS input's certificate, reloadable without a restart: new connections
-// get the new context, open ones keep theirs. Certificates given as files are
-// re-read on SIGHUP and when the files change (polled, so that the atomic
-// symlink swaps of mounted secrets are seen too).
+// get the new certificate, open ones keep theirs. Certificates given as files
+// are re-read on SIGHUP and when the files change (polled, so that the atomic
+// symlink swaps of mounted secrets are seen too). A reload is checked (the key
+// must match the certificate) before anyone is told of it.
 import fs from 'node:fs';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
@@ -15,19 +16,29 @@ export interface TlsMaterial {
   caFile: string;
 }
 
+type Listener = (options: tls.SecureContextOptions) => void;
+
 export class TlsContext {
-  private current: tls.SecureContext;
+  private current: tls.SecureContextOptions;
   private readonly watched: string[] = [];
+  private readonly listeners = new Set<Listener>();
 
   constructor(
     private material: TlsMaterial,
     private readonly log: Logger,
   ) {
-    this.current = build(material);
+    this.current = checked(material);
   }
 
-  get(): tls.SecureContext {
+  /** The current certificate, key and CA, as tls.createServer() and setSecureContext() take them. */
+  options(): tls.SecureContextOptions {
     return this.current;
+  }
+
+  /** Calls `fn` with the new options after each successful reload; returns the unsubscribe function. */
+  onChange(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   /** Re-reads file-based material; keeps the old context if the new one is invalid. */
@@ -37,8 +48,9 @@ export class TlsContext {
       if (m.certFile) m.cert = fs.readFileSync(m.certFile, 'utf8');
       if (m.keyFile) m.key = fs.readFileSync(m.keyFile, 'utf8');
       if (m.caFile) m.ca = fs.readFileSync(m.caFile, 'utf8');
-      this.current = build(m);
+      this.current = checked(m);
       this.material = m;
+      for (const fn of this.listeners) fn(this.current);
       this.log.info('TLS certificate reloaded; new connections use it');
       return true;
     } catch (err) {
@@ -63,6 +75,9 @@ export class TlsContext {
   }
 }
 
-function build(m: TlsMaterial): tls.SecureContext {
-  return tls.createSecureContext({ cert: m.cert, key: m.key, ca: m.ca || undefined, minVersion: 'TLSv1.2' });
+/** The options for `m`, once OpenSSL has accepted them (it throws on a key that does not match the certificate). */
+function checked(m: TlsMaterial): tls.SecureContextOptions {
+  const options: tls.SecureContextOptions = { cert: m.cert, key: m.key, ca: m.ca || undefined, minVersion: 'TLSv1.2' };
+  tls.createSecureContext(options);
+  return options;
 }

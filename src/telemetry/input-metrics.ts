@@ -47,7 +47,7 @@ counter('switchyard_input_connections_total', 'Connections accepted.', (s) => s.
 scraped(
   'counter',
   'switchyard_input_connections_rejected_total',
-  'Connections closed by the input: limit (too many), closing (arrived during shutdown), proxy (bad PROXY header), tls (handshake failed), idle (idle timeout), handshake_timeout.',
+  'Connections closed by the input: limit (too many), closing (arrived during shutdown), proxy (bad PROXY header), tls (handshake failed or client certificate refused; not a client that hung up), idle (idle timeout), handshake_timeout.',
   ['input', 'reason'],
   (emit) => {
     for (const s of inputs.values()) for (const [reason, v] of Object.entries(s.rejected)) emit({ input: s.input, reason }, v);

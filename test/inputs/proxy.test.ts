@@ -2,7 +2,10 @@
 // the header is the sender's, so a message with a nil hostname (or a 3164 line
 // without one) is routed by it. A connection without a valid header is closed
 // and counted; other connections are unaffected.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import t from 'tap';
 import { inputStats } from '../../src/telemetry/input-metrics';
@@ -125,4 +128,52 @@ t.test('PROXY v1 and v2 before the TLS handshake', async (t) => {
   await viaProxy(v2ipv4('198.51.100.9', '127.0.0.1', 2222, 6514), octet('<14>1 2024-05-01T10:00:00Z - app - - - tls v2').toString());
   await rx.waitFor(2);
   t.same(rx.lines(), ['<14>1 2024-05-01T10:00:00Z 198.51.100.9 app - - - tls v1', '<14>1 2024-05-01T10:00:00Z 198.51.100.9 app - - - tls v2']);
+});
+
+t.test('PROXY header, then mutual TLS: a signed client gets through under the proxied address; a stranger and a silent probe do not', async (t) => {
+  const certs = makeCerts();
+  const rx = await startSyslogReceiver();
+  const r = await startTestRouter({
+    routes: [['192.0.2.44', rx.url]],
+    env: { SYSLOG_TLS_CERT_PEM: certs.serverCert, SYSLOG_TLS_KEY_PEM: certs.serverKey, SYSLOG_TLS_CA_PEM: certs.ca, SYSLOG_TLS_PROXY_PROTOCOL: 'true' },
+  });
+  t.teardown(async () => {
+    await r.close();
+    await rx.close();
+  });
+  const stats = inputStats('tls');
+  const rejected = stats.rejected.tls;
+  const messages = stats.messages;
+  const other = fs.mkdtempSync(path.join(certs.dir, 'proxy-stranger-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(other, 'k.pem'), '-out', path.join(other, 'c.pem'), '-days', '1', '-subj', '/CN=stranger'], { stdio: 'pipe' });
+
+  /** PROXY v2 header, then TLS with the given client certificate; resolves when the connection closes. */
+  const send = async (cert: string, key: string, msg: string): Promise<void> => {
+    const raw = net.connect({ port: r.ports.tls, host: '127.0.0.1' });
+    await new Promise<void>((res, rej) => {
+      raw.once('connect', () => res());
+      raw.once('error', rej);
+    });
+    raw.write(v2ipv4('192.0.2.44', '127.0.0.1', 3333, 6514));
+    const s = tls.connect({ socket: raw, ca: certs.ca, servername: 'localhost', cert, key }, () => s.end(octet(msg)));
+    s.on('error', () => {});
+    s.on('data', () => {});
+    await new Promise<void>((res) => s.on('close', () => res()));
+  };
+  await send(certs.clientCert, certs.clientKey, '<14>1 2024-05-01T10:00:00Z - app - - - proxied mTLS');
+  await rx.waitFor(1);
+  t.same(rx.lines(), ['<14>1 2024-05-01T10:00:00Z 192.0.2.44 app - - - proxied mTLS']);
+
+  await send(fs.readFileSync(path.join(other, 'c.pem'), 'utf8'), fs.readFileSync(path.join(other, 'k.pem'), 'utf8'), '<14>1 2024-05-01T10:00:00Z - app - - - stranger');
+  await until(() => stats.rejected.tls > rejected, 'stranger rejected');
+
+  // A load balancer's health check: PROXY header, then the connection closes
+  // before any TLS. It failed nothing, so it is not counted as a TLS failure.
+  const probe = await openTcp(r.ports.tls);
+  probe.socket.end(v2ipv4('192.0.2.44', '127.0.0.1', 4444, 6514));
+  await probe.closed;
+  await send(certs.clientCert, certs.clientKey, '<14>1 2024-05-01T10:00:00Z - app - - - after the probe');
+  await rx.waitFor(2);
+  t.equal(stats.rejected.tls - rejected, 1, 'only the stranger counted as a TLS failure');
+  t.equal(stats.messages - messages, 2, 'nothing from the stranger was read');
 });
