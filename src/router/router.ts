@@ -64,6 +64,20 @@ export class Router {
   }
 
   private deliver(drains: Drain[], buf: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
+    // Fast path, the common case of a stream: every target extends the run of
+    // this chunk it is already copying (Drain.extendRun). Such a message can
+    // be neither refused nor dropped, so no wouldRefuse() pass. If one target
+    // cannot, those that did take it back and the message goes the long way.
+    if (stable) {
+      let i = 0;
+      while (i < drains.length && drains[i].extendRun(buf, start, end)) i++;
+      if (i === drains.length) {
+        let verdict = ACCEPTED;
+        for (let k = 0; k < drains.length; k++) if (drains[k].afterExtend(feeder) === PAUSE) verdict = PAUSE;
+        return verdict;
+      }
+      while (i > 0) drains[--i].retractRun();
+    }
     const n = end - start;
     for (let i = 0; i < drains.length; i++) {
       const d = drains[i];
@@ -98,3 +112,4 @@ export class Router {
     routers.delete(this);
   }
 }
+

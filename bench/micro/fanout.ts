@@ -1,0 +1,136 @@
+// Micro-benchmark of the router's hot path as a TCP connection drives it:
+// StreamFramer → Intake.take → Router.route → Drain.push into real syslog
+// stream drains (octet-counted), chunk by chunk with the deferred copies
+// settled after each chunk, as StreamConnection does. The rings are emptied
+// after every chunk (a transport would take the records), so they never fill.
+//
+//   one drain:  100 hostnames → 1 drain   (bench scenario 1's shape)
+//   fan-out:    1 hostname → 10 drains    (bench scenario 3's shape)
+//
+//   npx tsc -p . && node dist/bench/micro/fanout.js [--seconds 2] [--case one|fanout]
+//
+// Prints CPU ns per input message and the fan-out ÷ one-drain ratio (the figure
+// bench scenario 3 reports as "CPU per input msg N× scenario 1", here without
+// sockets). Numbers guide optimisation; they are not assertions.
+import pino from 'pino';
+import { createDrain, parseDrainUrl } from '../../src/drains';
+import { settlePendingCopies, type Drain, type Feeder } from '../../src/drains/drain';
+import { Intake } from '../../src/inputs/intake';
+import { RouteTable } from '../../src/router/route-table';
+import { Router } from '../../src/router/router';
+import { octetFrameHeaderLength, writeOctetFrameHeader } from '../../src/syslog/encode';
+import { StreamFramer, type FrameHandler } from '../../src/syslog/framer';
+import { InputStats } from '../../src/telemetry/input-metrics';
+
+const MSG_SIZE = 200;
+const CHUNK = 64 * 1024;
+const STREAM_MESSAGES = 20000;
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
+
+function stream(hosts: number): Buffer {
+  const msgs = Array.from({ length: STREAM_MESSAGES }, (_, i) =>
+    Buffer.from(`<134>1 2026-11-22T02:30:00.123456Z host-${i % hosts} app-${i % 7} ${1000 + (i % 50)} - - t=`.padEnd(MSG_SIZE, 'x'), 'latin1'),
+  );
+  const out = Buffer.alloc(msgs.reduce((n, m) => n + octetFrameHeaderLength(m.length) + m.length, 0));
+  let p = 0;
+  for (const m of msgs) {
+    p = writeOctetFrameHeader(out, p, m.length);
+    p += m.copy(out, p);
+  }
+  return out;
+}
+
+function chunks(s: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < s.length; i += CHUNK) out.push(s.subarray(i, i + CHUNK));
+  return out;
+}
+
+const logger = pino({ level: 'silent' });
+const ctx = {
+  logger,
+  buffer: { policy: 'backpressure' as const, bytes: 8 << 20, messages: 50000, graceMs: 1000 },
+  connectTimeoutMs: 1000,
+  writeTimeoutMs: 1000,
+  services: {},
+};
+
+// Port 9 (discard) on loopback: nothing connects during the synchronous run.
+const drain = (i: number): Drain => createDrain(parseDrainUrl(`syslog+tcp://127.0.0.1:9?name=micro-${i}`), ctx);
+
+/** What StreamConnection does per chunk, without the socket. */
+class Connection implements FrameHandler, Feeder {
+  private readonly framer = new StreamFramer(64 * 1024, this);
+  private readonly stats = new InputStats('micro');
+  private readonly fallback = Buffer.from('127.0.0.1');
+  private chunk: Buffer | null = null;
+  pauses = 0;
+
+  constructor(private readonly intake: Intake) {}
+
+  feed(chunk: Buffer): void {
+    this.chunk = chunk;
+    if (!this.framer.push(chunk)) throw new Error('paused: the rings are emptied after every chunk, this should not happen');
+    this.chunk = null;
+    settlePendingCopies();
+  }
+
+  onFrame(buf: Buffer, start: number, end: number): boolean {
+    this.intake.take(buf, start, end, this.fallback, this, this.stats, buf === this.chunk);
+    return true;
+  }
+
+  onOversize(): void {}
+  resumeFeed(): void {}
+}
+
+function setup(hosts: number, drains: number): { pass: () => number; drains: Drain[] } {
+  const targets = Array.from({ length: drains }, (_, i) => drain(i));
+  const routes = new Map<string, Drain[]>();
+  for (let h = 0; h < hosts; h++) routes.set(`host-${h}`, targets);
+  const router = new Router();
+  router.setTable(new RouteTable(routes));
+  const conn = new Connection(new Intake(router, { tzOffsetMinutes: 0, fallbackHostname: null, maxMessageBytes: 64 * 1024 }));
+  const input = chunks(stream(hosts));
+  const out = Buffer.allocUnsafe(1 << 20);
+  const pass = (): number => {
+    let bytes = 0;
+    for (const c of input) {
+      conn.feed(c);
+      for (const d of targets) {
+        while (d.ring.shiftInto(out, 1 << 30, null) > 0) bytes += d.ring.lastShiftBytes;
+      }
+    }
+    return bytes;
+  };
+  return { pass, drains: targets };
+}
+
+function measure(name: string, pass: () => number): number {
+  const warmEnd = Date.now() + 500;
+  while (Date.now() < warmEnd) pass();
+  let messages = 0;
+  let sink = 0;
+  // CPU time rather than wall time: on a shared machine, time spent descheduled is not ours.
+  const cpu0 = process.cpuUsage();
+  const deadline = Date.now() + SECONDS * 1000;
+  while (Date.now() < deadline) {
+    sink += pass();
+    messages += STREAM_MESSAGES;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const ns = ((cpu.user + cpu.system) * 1000) / messages;
+  console.log(`${name.padEnd(36)} ${ns.toFixed(1).padStart(7)} ns CPU/input msg ${(1e9 / ns / 1e6).toFixed(2).padStart(6)} M msg/CPU-s  (check ${sink % 1000})`);
+  return ns;
+}
+
+// `--case one|fanout` runs one case alone (for a CPU profile of it).
+const caseArg = process.argv.indexOf('--case');
+const only = caseArg > 0 ? process.argv[caseArg + 1] : null;
+const one = only === 'fanout' ? null : setup(100, 1);
+const fan = only === 'one' ? null : setup(1, 10);
+const a = one && measure('one drain (100 hosts → 1 drain)', one.pass);
+const b = fan && measure('fan-out (1 host → 10 drains)', fan.pass);
+if (a !== null && b !== null) console.log(`fan-out ÷ one drain: ${(b / a).toFixed(2)}×`);
+for (const d of [...(one?.drains ?? []), ...(fan?.drains ?? [])]) d.destroy();
