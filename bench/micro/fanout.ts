@@ -6,8 +6,9 @@
 //
 //   one drain:  100 hostnames → 1 drain   (bench scenario 1's shape)
 //   fan-out:    1 hostname → 10 drains    (bench scenario 3's shape)
+//   mixed:      as fan-out, the last drain LF-framed (the fast path's worst case)
 //
-//   npx tsc -p . && node dist/bench/micro/fanout.js [--seconds 2] [--case one|fanout]
+//   npx tsc -p . && node dist/bench/micro/fanout.js [--seconds 2] [--case one|fanout|mixed]
 //
 // Each case runs twice, back to back: "before" with the router as it was
 // before its fast path (RouterBeforeFastPath below: wouldRefuse() on every
@@ -61,7 +62,7 @@ const ctx = {
 };
 
 // Port 9 (discard) on loopback: nothing connects during the synchronous run.
-const drain = (i: number): Drain => createDrain(parseDrainUrl(`syslog+tcp://127.0.0.1:9?name=micro-${i}`), ctx);
+const drain = (i: number, framing = 'octet'): Drain => createDrain(parseDrainUrl(`syslog+tcp://127.0.0.1:9?name=micro-${i}&framing=${framing}`), ctx);
 
 /** What StreamConnection does per chunk, without the socket. */
 class Connection implements FrameHandler, Feeder {
@@ -105,8 +106,10 @@ class RouterBeforeFastPath extends Router {
   }
 }
 
-function setup(hosts: number, drains: number, before: boolean): { pass: () => number; drains: Drain[] } {
-  const targets = Array.from({ length: drains }, (_, i) => drain(i));
+// `lfLast`: the last target writes LF framing, so no message of an octet-counted
+// chunk can extend its run: the fast path fails there every time (its worst case).
+function setup(hosts: number, drains: number, before: boolean, lfLast: boolean): { pass: () => number; drains: Drain[] } {
+  const targets = Array.from({ length: drains }, (_, i) => drain(i, lfLast && i === drains - 1 ? 'lf' : 'octet'));
   const routes = new Map<string, Drain[]>();
   for (let h = 0; h < hosts; h++) routes.set(`host-${h}`, targets);
   const router = before ? new RouterBeforeFastPath() : new Router();
@@ -145,25 +148,26 @@ function measure(name: string, pass: () => number): number {
   return ns;
 }
 
-// `--case one|fanout` runs one case alone (for a CPU profile of it).
+// `--case one|fanout|mixed` runs one case alone (for a CPU profile of it).
 const caseArg = process.argv.indexOf('--case');
 const only = caseArg > 0 ? process.argv[caseArg + 1] : null;
-const cases: Array<[string, number, number]> = [];
-if (only !== 'fanout') cases.push(['one drain (100 hosts → 1 drain)', 100, 1]);
-if (only !== 'one') cases.push(['fan-out (1 host → 10 drains)', 1, 10]);
+const cases: Array<[string, number, number, boolean]> = [];
+if (only === null || only === 'one') cases.push(['one drain (100 hosts → 1 drain)', 100, 1, false]);
+if (only === null || only === 'fanout') cases.push(['fan-out (1 host → 10 drains)', 1, 10, false]);
+if (only === null || only === 'mixed') cases.push(['mixed (10 drains, the last LF-framed)', 1, 10, true]);
 const ns = new Map<string, number>();
 const made: Drain[] = [];
 // Before and after back to back, case by case, so load on the machine hits both alike.
-for (const [name, hosts, drains] of cases) {
+for (const [name, hosts, drains, lfLast] of cases) {
   for (const before of [true, false]) {
-    const c = setup(hosts, drains, before);
+    const c = setup(hosts, drains, before, lfLast);
     made.push(...c.drains);
-    ns.set(`${before}${drains}`, measure(`${before ? 'before' : 'now   '}  ${name}`, c.pass));
+    ns.set(`${before}${drains}${lfLast}`, measure(`${before ? 'before' : 'now   '}  ${name}`, c.pass));
   }
 }
 for (const before of [true, false]) {
-  const a = ns.get(`${before}1`);
-  const b = ns.get(`${before}10`);
+  const a = ns.get(`${before}1false`);
+  const b = ns.get(`${before}10false`);
   if (a !== undefined && b !== undefined) console.log(`${before ? 'before' : 'now   '}  fan-out ÷ one drain: ${(b / a).toFixed(2)}×`);
 }
 for (const d of made) d.destroy();

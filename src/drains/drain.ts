@@ -63,6 +63,11 @@ export function settlePendingCopies(): void {
 }
 const LOW_WATER = 0.5;
 
+/** Drain.extendRun() answers. */
+export const RUN_EXTENDED = 1;
+export const RUN_FULL = 0;
+export const RUN_BROKEN = -1;
+
 export abstract class Drain {
   /** The endpoint URL as configured (may hold credentials: never log it). */
   readonly url: string;
@@ -221,19 +226,22 @@ export abstract class Drain {
    * Hot path, the router's fast path (Router.deliver): if the next message of
    * a stable chunk, `src[start:end]`, simply extends this drain's deferred run
    * (same chunk, the bytes between match, the record goes right after the last
-   * one), reserves it and returns true. Such a message fits as it is: it can
-   * be neither refused nor make room by dropping, so wouldRefuse() has nothing
-   * to say about it. Returns false, with nothing changed, otherwise. The
-   * router then calls afterExtend() (or retractRun() to take it back).
+   * one), reserves it and returns RUN_EXTENDED. Such a message fits as it is:
+   * it can be neither refused nor make room by dropping, so wouldRefuse() has
+   * nothing to say about it. Otherwise nothing changes and the answer says
+   * why: RUN_BROKEN (no run on this chunk, or the bytes between do not match:
+   * likely so for the next message too) or RUN_FULL (the record would not go
+   * at the tail as the ring is now). The router then calls afterExtend() (or
+   * retractRun() to take it back).
    */
-  extendRun(src: Buffer, start: number, end: number): boolean {
-    if (this.runSrc !== src) return false;
+  extendRun(src: Buffer, start: number, end: number): number {
+    if (this.runSrc !== src || !this.gapMatches(src, this.runEnd, start)) return RUN_BROKEN;
     const len = this.recordLength(end - start);
-    if (!this.gapMatches(src, this.runEnd, start) || this.ring.appendAtTail(len) < 0) return false;
+    if (this.ring.appendAtTail(len) < 0) return RUN_FULL;
     this.extendedFrom = this.runEnd;
     this.extendedLength = len;
     this.runEnd = end;
-    return true;
+    return RUN_EXTENDED;
   }
 
   /**

@@ -27,12 +27,17 @@ const ctx: DrainContext = {
   services: {},
 };
 
-/** A real stream drain that also counts the router's slow-path question. */
+/** A real stream drain that also counts the router's questions: fast path (extendRun) and long way (wouldRefuse). */
 class Observed extends SyslogStreamDrain {
   refusalChecks = 0;
+  extendTries = 0;
   wouldRefuse(n: number, feeder: Feeder | null): boolean {
     this.refusalChecks++;
     return super.wouldRefuse(n, feeder);
+  }
+  extendRun(src: Buffer, start: number, end: number): number {
+    this.extendTries++;
+    return super.extendRun(src, start, end);
   }
 }
 
@@ -126,9 +131,22 @@ t.test('a target whose framing cannot extend the run: the others take the messag
   const c = chunk(lines);
   for (let i = 0; i < lines.length; i++) t.equal(route(r, c, i), ACCEPTED);
   t.equal(lf.refusalChecks, 50, 'every message took the long way');
+  // Message 0: no runs yet. Message 1: `a` extends, `lf` cannot, `a` takes it
+  // back. From then on this list does not try the fast path in this chunk.
+  t.equal(a.extendTries, 2, 'the fast path given up for the rest of the chunk after one failure past the first target');
+  t.equal(lf.extendTries, 1);
+  t.equal(b.extendTries, 0);
   t.same(records(a), lines.map(octetRecord), 'octet drain before the LF one: extended, retracted, pushed, each record once');
   t.same(records(lf), lines.map(lfRecord));
   t.same(records(b), lines.map(octetRecord));
+  // A new chunk tries again (and gives up again); so does a new route table.
+  const c2 = chunk(lines.slice(0, 3));
+  for (let i = 0; i < 3; i++) route(r, c2, i);
+  t.equal(a.extendTries, 4, 'tried again in a new chunk');
+  r.setTable(new RouteTable(new Map([['mix', [a, lf, b]]])));
+  route(r, c2, 0);
+  t.equal(a.extendTries, 5, 'and after a route change');
+  t.same(records(a), [...lines.slice(0, 3), lines[0]].map(octetRecord));
   t.equal(a.stats.dropped.overflow + b.stats.dropped.overflow + lf.stats.dropped.overflow, 0);
 });
 
