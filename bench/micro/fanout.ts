@@ -23,9 +23,9 @@ import { Intake } from '../../src/inputs/intake';
 import { RouteTable } from '../../src/router/route-table';
 import { Router } from '../../src/router/router';
 import { ACCEPTED, PAUSE, REFUSED, UNROUTED } from '../../src/router/verdict';
-import { octetFrameHeaderLength, writeOctetFrameHeader } from '../../src/syslog/encode';
 import { StreamFramer, type FrameHandler } from '../../src/syslog/framer';
 import { InputStats } from '../../src/telemetry/input-metrics';
+import { chunked, octetFramed, syslogMessage } from './input-stream';
 
 const MSG_SIZE = 200;
 const CHUNK = 64 * 1024;
@@ -33,24 +33,7 @@ const STREAM_MESSAGES = 20000;
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
 
-function stream(hosts: number): Buffer {
-  const msgs = Array.from({ length: STREAM_MESSAGES }, (_, i) =>
-    Buffer.from(`<134>1 2026-11-22T02:30:00.123456Z host-${i % hosts} app-${i % 7} ${1000 + (i % 50)} - - t=`.padEnd(MSG_SIZE, 'x'), 'latin1'),
-  );
-  const out = Buffer.alloc(msgs.reduce((n, m) => n + octetFrameHeaderLength(m.length) + m.length, 0));
-  let p = 0;
-  for (const m of msgs) {
-    p = writeOctetFrameHeader(out, p, m.length);
-    p += m.copy(out, p);
-  }
-  return out;
-}
-
-function chunks(s: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < s.length; i += CHUNK) out.push(s.subarray(i, i + CHUNK));
-  return out;
-}
+const stream = (hosts: number): Buffer => octetFramed(Array.from({ length: STREAM_MESSAGES }, (_, i) => syslogMessage(i, 5424, hosts, MSG_SIZE)));
 
 const logger = pino({ level: 'silent' });
 const ctx = {
@@ -115,7 +98,7 @@ function setup(hosts: number, drains: number, before: boolean, lfLast: boolean):
   const router = before ? new RouterBeforeFastPath() : new Router();
   router.setTable(new RouteTable(routes));
   const conn = new Connection(new Intake(router, { tzOffsetMinutes: 0, fallbackHostname: null, maxMessageBytes: 64 * 1024 }));
-  const input = chunks(stream(hosts));
+  const input = chunked(stream(hosts), CHUNK);
   const out = Buffer.allocUnsafe(1 << 20);
   const pass = (): number => {
     let bytes = 0;

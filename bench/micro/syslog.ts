@@ -12,7 +12,8 @@
 import { StreamFramer, FrameHandler } from '../../src/syslog/framer';
 import { newHeaderScan, scanHeader, versionEnd, type HeaderScan } from '../../src/syslog/header';
 import { scanPri } from '../../src/syslog/pri';
-import { convert3164To5424, octetFrameHeaderLength, writeOctetFrameHeader } from '../../src/syslog/encode';
+import { convert3164To5424 } from '../../src/syslog/encode';
+import { chunked, octetFramed, syslogMessage } from './input-stream';
 import { parse5424 } from '../../src/syslog/rfc5424';
 
 const MSG_SIZE = 200;
@@ -21,31 +22,17 @@ const STREAM_MESSAGES = 20000;
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
 
-function message(i: number, format: 5424 | 3164): Buffer {
-  const head = format === 5424 ? `<134>1 2026-11-22T02:30:00.123456Z host-${i % 100} app-${i % 7} ${1000 + (i % 50)} - - t=` : `<134>Nov 22 02:30:00 host-${i % 100} app-${i % 7}[${1000 + (i % 50)}]: t=`;
-  return Buffer.from(head.padEnd(MSG_SIZE, 'x'), 'latin1');
-}
+const message = (i: number, format: 5424 | 3164): Buffer => syslogMessage(i, format, 100, MSG_SIZE);
 
 function octetStream(format: 5424 | 3164): Buffer {
-  const msgs = Array.from({ length: STREAM_MESSAGES }, (_, i) => message(i, format));
-  const out = Buffer.alloc(msgs.reduce((n, m) => n + octetFrameHeaderLength(m.length) + m.length, 0));
-  let p = 0;
-  for (const m of msgs) {
-    p = writeOctetFrameHeader(out, p, m.length);
-    p += m.copy(out, p);
-  }
-  return out;
+  return octetFramed(Array.from({ length: STREAM_MESSAGES }, (_, i) => message(i, format)));
 }
 
 function lfStream(format: 5424 | 3164): Buffer {
   return Buffer.concat(Array.from({ length: STREAM_MESSAGES }, (_, i) => Buffer.concat([message(i, format), Buffer.from('\n')])));
 }
 
-function chunks(stream: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let i = 0; i < stream.length; i += CHUNK) out.push(stream.subarray(i, i + CHUNK));
-  return out;
-}
+const chunks = (stream: Buffer): Buffer[] => chunked(stream, CHUNK);
 
 // Runs `pass` (one pass = STREAM_MESSAGES messages) for SECONDS after a warm-up.
 function measure(name: string, pass: () => number): void {

@@ -8,7 +8,7 @@
 // source chunk changing. The drains never connect: nothing here yields to the
 // event loop between routing and checking.
 import pino from 'pino';
-import t from 'tap';
+import t, { type Test as Tap } from 'tap';
 import '../../src/drains';
 import { parseDrainUrl, type DrainContext, type DrainSpec } from '../../src/drains/url';
 import { settlePendingCopies, type Feeder } from '../../src/drains/drain';
@@ -92,19 +92,20 @@ function records(d: SyslogStreamDrain): string[] {
 const octetRecord = (l: string): string => `${Buffer.byteLength(l)} ${l}`;
 const lfRecord = (l: string): string => `${l}\n`;
 
-function routerFor(routes: Array<[string, SyslogStreamDrain[]]>): Router {
+/** A router with these routes, closed (and every drain named destroyed) when the test ends. */
+function routerFor(t: Tap, routes: Array<[string, SyslogStreamDrain[]]>, alsoDestroy: SyslogStreamDrain[] = []): Router {
   const r = new Router();
   r.setTable(new RouteTable(new Map(routes)));
+  t.teardown(() => {
+    r.close();
+    for (const d of new Set([...routes.flatMap(([, ds]) => ds), ...alsoDestroy])) d.destroy();
+  });
   return r;
 }
 
 t.test('fan-out: every target takes the messages of a chunk on the fast path, records exact', async (t) => {
   const ds = [drain(), drain(), drain()];
-  const r = routerFor([['fan', ds]]);
-  t.teardown(() => {
-    r.close();
-    for (const d of ds) d.destroy();
-  });
+  const r = routerFor(t, [['fan', ds]]);
   const lines = Array.from({ length: 200 }, (_, i) => line('fan', i));
   const c = chunk(lines);
   for (let i = 0; i < lines.length; i++) t.equal(route(r, c, i), ACCEPTED);
@@ -122,11 +123,7 @@ t.test('a target whose framing cannot extend the run: the others take the messag
   const a = drain();
   const lf = drain('', 'lf');
   const b = drain();
-  const r = routerFor([['mix', [a, lf, b]]]);
-  t.teardown(() => {
-    r.close();
-    for (const d of [a, lf, b]) d.destroy();
-  });
+  const r = routerFor(t, [['mix', [a, lf, b]]]);
   const lines = Array.from({ length: 50 }, (_, i) => line('mix', i));
   const c = chunk(lines);
   for (let i = 0; i < lines.length; i++) t.equal(route(r, c, i), ACCEPTED);
@@ -153,12 +150,7 @@ t.test('a target whose framing cannot extend the run: the others take the messag
 t.test('block: a sibling full mid-run refuses the message for every target; the one that had extended takes it back', async (t) => {
   const roomy = drain();
   const full = drain('&policy=block&buffer_messages=5');
-  const r = routerFor([['blk', [roomy, full]]]);
-  t.teardown(() => {
-    r.close();
-    roomy.destroy();
-    full.destroy();
-  });
+  const r = routerFor(t, [['blk', [roomy, full]]]);
   const lines = Array.from({ length: 8 }, (_, i) => line('blk', i));
   const c = chunk(lines);
   const feeder = new Paused();
@@ -178,12 +170,7 @@ t.test('block: a sibling full mid-run refuses the message for every target; the 
 t.test('backpressure: a full sibling refuses a stream input within the grace period, nothing queued anywhere', async (t) => {
   const roomy = drain();
   const full = drain('&buffer_messages=5');
-  const r = routerFor([['bp', [roomy, full]]]);
-  t.teardown(() => {
-    r.close();
-    roomy.destroy();
-    full.destroy();
-  });
+  const r = routerFor(t, [['bp', [roomy, full]]]);
   const lines = Array.from({ length: 6 }, (_, i) => line('bp', i));
   const c = chunk(lines);
   const feeder = new Paused();
@@ -196,12 +183,7 @@ t.test('backpressure: a full sibling refuses a stream input within the grace per
 t.test('drop: a sibling full mid-run drops its oldest at message granularity; the other target keeps everything', async (t) => {
   const roomy = drain();
   const small = drain('&policy=drop&buffer_messages=5');
-  const r = routerFor([['drp', [roomy, small]]]);
-  t.teardown(() => {
-    r.close();
-    roomy.destroy();
-    small.destroy();
-  });
+  const r = routerFor(t, [['drp', [roomy, small]]]);
   const lines = Array.from({ length: 40 }, (_, i) => line('drp', i));
   const c = chunk(lines);
   for (let i = 0; i < lines.length; i++) t.equal(route(r, c, i, new Paused()), ACCEPTED);
@@ -216,12 +198,7 @@ t.test('a ring that wraps mid-run: the run is cut where the record does not fit,
   // extended its run when the second cannot, and must take the record back.
   const first = drain('&buffer_bytes=1024');
   const wraps = drain('&buffer_bytes=1024');
-  const r = routerFor([['wrap', [first, wraps]]]);
-  t.teardown(() => {
-    r.close();
-    first.destroy();
-    wraps.destroy();
-  });
+  const r = routerFor(t, [['wrap', [first, wraps]]]);
   const lines = Array.from({ length: 22 }, (_, i) => line('wrap', i));
   const c = chunk(lines);
   for (let i = 0; i < 8; i++) route(r, c, i);
@@ -245,11 +222,7 @@ t.test('a ring that wraps mid-run: the run is cut where the record does not fit,
 
 t.test('the same drain twice in a target list: two records per message, as the long way gives', async (t) => {
   const d = drain();
-  const r = routerFor([['twice', [d, d]]]);
-  t.teardown(() => {
-    r.close();
-    d.destroy();
-  });
+  const r = routerFor(t, [['twice', [d, d]]]);
   const lines = Array.from({ length: 10 }, (_, i) => line('twice', i));
   const c = chunk(lines);
   for (let i = 0; i < lines.length; i++) t.equal(route(r, c, i), ACCEPTED);
@@ -262,12 +235,7 @@ t.test('the same drain twice in a target list: two records per message, as the l
 t.test('a route change between two messages of one chunk: a kept drain extends its run, a new one starts its own', async (t) => {
   const kept = drain();
   const added = drain('&policy=drop');
-  const r = routerFor([['chg', [kept]]]);
-  t.teardown(() => {
-    r.close();
-    kept.destroy();
-    added.destroy();
-  });
+  const r = routerFor(t, [['chg', [kept]]], [added]);
   const lines = Array.from({ length: 12 }, (_, i) => line('chg', i));
   const c = chunk(lines);
   for (let i = 0; i < 6; i++) route(r, c, i);
@@ -280,11 +248,7 @@ t.test('a route change between two messages of one chunk: a kept drain extends i
 
 t.test('the source changes: another chunk, or a message that is not stable, ends the run first', async (t) => {
   const d = drain();
-  const r = routerFor([['src', [d]]]);
-  t.teardown(() => {
-    r.close();
-    d.destroy();
-  });
+  const r = routerFor(t, [['src', [d]]]);
   const lines = Array.from({ length: 9 }, (_, i) => line('src', i));
   const c1 = chunk(lines.slice(0, 3));
   const c2 = chunk(lines.slice(3, 6));
