@@ -71,6 +71,11 @@ export function settlePendingCopies(): void {
 }
 const LOW_WATER = 0.5;
 
+/** Drain.extendRun() answers. */
+export const RUN_EXTENDED = 1;
+export const RUN_FULL = 0;
+export const RUN_BROKEN = -1;
+
 export abstract class Drain {
   /** The endpoint URL as configured (may hold credentials: never log it). */
   readonly url: string;
@@ -113,6 +118,9 @@ export abstract class Drain {
   private runStart = 0;
   private runEnd = 0;
   private runDst = 0;
+  // What the last extendRun() did, for retractRun().
+  private extendedFrom = 0;
+  private extendedLength = 0;
   private graceTimer: NodeJS.Timeout | null = null;
   private cutLooseAt = 0;
   private dropsInEpisode = 0;
@@ -202,8 +210,7 @@ export abstract class Drain {
   push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
     const len = this.recordLength(end - start);
     if (this.runSrc !== null) {
-      if (stable && src === this.runSrc && this.gapMatches(src, this.runEnd, start) && this.ring.placesAtTail(len)) {
-        this.ring.alloc(len);
+      if (stable && src === this.runSrc && this.gapMatches(src, this.runEnd, start) && this.ring.appendAtTail(len) >= 0) {
         this.runEnd = end;
         return this.afterPush(feeder);
       }
@@ -223,6 +230,42 @@ export abstract class Drain {
     } else {
       this.writeRecord(this.ring.buf, at, src, start, end);
     }
+    return this.afterPush(feeder);
+  }
+
+  /**
+   * Hot path, the router's fast path (Router.deliver): if the next message of
+   * a stable chunk, `src[start:end]`, simply extends this drain's deferred run
+   * (same chunk, the bytes between match, the record goes right after the last
+   * one), reserves it and returns RUN_EXTENDED. Such a message fits as it is:
+   * it can be neither refused nor make room by dropping, so wouldRefuse() has
+   * nothing to say about it. Otherwise nothing changes and the answer says
+   * why: RUN_BROKEN (no run on this chunk, or the bytes between do not match:
+   * likely so for the next message too) or RUN_FULL (the record would not go
+   * at the tail as the ring is now). The router then calls afterExtend() (or
+   * retractRun() to take it back).
+   */
+  extendRun(src: Buffer, start: number, end: number): number {
+    if (this.runSrc !== src || !this.gapMatches(src, this.runEnd, start)) return RUN_BROKEN;
+    const len = this.recordLength(end - start);
+    if (this.ring.appendAtTail(len) < 0) return RUN_FULL;
+    this.extendedFrom = this.runEnd;
+    this.extendedLength = len;
+    this.runEnd = end;
+    return RUN_EXTENDED;
+  }
+
+  /**
+   * Undoes the last extendRun(), when a sibling target could not extend its
+   * own and the message goes the ordinary way (which may refuse it).
+   */
+  retractRun(): void {
+    this.ring.retractTail(this.extendedLength);
+    this.runEnd = this.extendedFrom;
+  }
+
+  /** After extendRun() for every target: what push() does after queueing. */
+  afterExtend(feeder: Feeder | null): number {
     return this.afterPush(feeder);
   }
 

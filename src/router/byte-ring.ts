@@ -53,11 +53,33 @@ export class ByteRing {
     return this.buf.length < this.maxBytes && this.bytes + n <= this.maxBytes;
   }
 
-  /** Whether the next record of `n` bytes would go right after the last one, without growing. */
-  placesAtTail(n: number): boolean {
-    if (this.count === 0 || this.count >= this.maxCount) return false;
-    if (this.count === this.offs.length) return false; // slots would grow: fine, but keep it simple
-    return this.wrapped ? this.tail + n <= this.head : this.tail + n <= this.buf.length;
+  /**
+   * Reserves a record of `n` bytes right after the last one, if it fits there
+   * as it is (no growing, no wrapping, a free slot): alloc() restricted to that
+   * one case, for a drain extending a deferred run. Returns the offset, or -1
+   * (nothing reserved) when alloc() would have to put it anywhere else.
+   */
+  appendAtTail(n: number): number {
+    const count = this.count;
+    const slots = this.offs.length;
+    if (count === 0 || count >= this.maxCount || count === slots) return -1;
+    const at = this.tail;
+    if (at + n > (this.wrapped ? this.head : this.buf.length)) return -1;
+    let slot = this.first + count;
+    if (slot >= slots) slot -= slots;
+    this.offs[slot] = at;
+    this.lens[slot] = n;
+    this.count = count + 1;
+    this.bytes += n;
+    this.tail = at + n;
+    return at;
+  }
+
+  /** Takes back the record appendAtTail(n) just reserved (nothing may come between). */
+  retractTail(n: number): void {
+    this.count--;
+    this.bytes -= n;
+    this.tail -= n;
   }
 
   /** True if a payload of `n` bytes could ever fit, even in an empty ring. */
@@ -79,7 +101,8 @@ export class ByteRing {
       if (at < 0) return -1;
     }
     if (this.count === this.offs.length) this.growSlots();
-    const slot = (this.first + this.count) % this.offs.length;
+    let slot = this.first + this.count;
+    if (slot >= this.offs.length) slot -= this.offs.length;
     this.offs[slot] = at;
     this.lens[slot] = n;
     if (this.count === 0) this.head = at;

@@ -1,7 +1,7 @@
 // The router: one message in, a copy queued on every drain its hostname maps
 // to. It holds one reference to the current route table, which the route
 // manager replaces whole on every change.
-import type { Drain, Feeder } from '../drains/drain';
+import { RUN_BROKEN, RUN_EXTENDED, type Drain, type Feeder } from '../drains/drain';
 import { scraped } from '../telemetry/metrics';
 import { RouteTable } from './route-table';
 import { ACCEPTED, PAUSE, REFUSED, UNROUTED } from './verdict';
@@ -19,6 +19,11 @@ export class Router {
   private table: RouteTable<Drain> = new RouteTable(new Map());
   unrouted = 0;
   private readonly nameBuf = Buffer.allocUnsafe(1024);
+  // The target list and input chunk the fast path last failed for past its
+  // first target (see deliver). Holds on to one chunk until the next such
+  // failure or route change: a few tens of KiB.
+  private slowDrains: Drain[] | null = null;
+  private slowSrc: Buffer | null = null;
 
   constructor() {
     routers.add(this);
@@ -27,6 +32,8 @@ export class Router {
   /** Swaps in a new table; lookups in progress finish on the old one. */
   setTable(t: RouteTable<Drain>): void {
     this.table = t;
+    this.slowDrains = null;
+    this.slowSrc = null;
   }
 
   get routes(): RouteTable<Drain> {
@@ -64,6 +71,31 @@ export class Router {
   }
 
   private deliver(drains: Drain[], buf: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
+    // Fast path, the common case of a stream: every target extends the run of
+    // this chunk it is already copying (Drain.extendRun). Such a message can
+    // be neither refused nor dropped, so no wouldRefuse() pass. If one target
+    // cannot, those that did take it back and the message goes the long way.
+    // When one past the first target has no run to extend (it does not defer
+    // copies, or writes another framing, or the sender puts stray LFs between
+    // frames), the next message would fail the same way: this list stops
+    // trying for the rest of the chunk, so the taking back is paid once.
+    if (stable && (drains !== this.slowDrains || buf !== this.slowSrc)) {
+      let i = 0;
+      let why = RUN_EXTENDED;
+      while (i < drains.length && (why = drains[i].extendRun(buf, start, end)) === RUN_EXTENDED) i++;
+      if (i === drains.length) {
+        let verdict = ACCEPTED;
+        for (let k = 0; k < drains.length; k++) if (drains[k].afterExtend(feeder) === PAUSE) verdict = PAUSE;
+        return verdict;
+      }
+      if (i > 0) {
+        if (why === RUN_BROKEN) {
+          this.slowDrains = drains;
+          this.slowSrc = buf;
+        }
+        while (i > 0) drains[--i].retractRun();
+      }
+    }
     const n = end - start;
     for (let i = 0; i < drains.length; i++) {
       const d = drains[i];

@@ -51,16 +51,13 @@ export function scanHeader(buf: Buffer, start: number, end: number, out: HeaderS
   const v = versionEnd(buf, afterPri, end);
   if (v >= 0) {
     out.format = FORMAT_5424;
-    // TIMESTAMP then HOSTNAME. Byte loops, not indexOf: both tokens are
-    // short, and a native call per token costs more than walking ~30 bytes.
-    let p = v;
-    while (p < end && buf[p] !== 0x20) p++;
+    // TIMESTAMP then HOSTNAME, each up to the next SP.
+    let p = spaceFrom(buf, v, end);
     if (p >= end) {
       out.hostStart = out.hostEnd = end;
       return true;
     }
-    let h = ++p;
-    while (h < end && buf[h] !== 0x20) h++;
+    let h = spaceFrom(buf, ++p, end);
     if (h - p === 1 && buf[p] === 0x2d) h = p; // nil
     out.hostStart = p;
     out.hostEnd = h;
@@ -72,4 +69,35 @@ export function scanHeader(buf: Buffer, start: number, end: number, out: HeaderS
   out.hostStart = bsd.hostStart;
   out.hostEnd = bsd.hostEnd;
   return true;
+}
+
+// The view spaceFrom() reads words through, for the last buffer it was given
+// (an input chunk: it is kept until the next one, a few tens of KiB at most).
+let viewBuf: Buffer | null = null;
+let view: DataView | null = null;
+
+/**
+ * The offset of the first SP in buf[p:end], or end. Four bytes per step where
+ * it can: a word XOR 0x20202020 has a zero byte exactly where the word has a
+ * SP, and (x - 0x01010101) & ~x & 0x80808080 is non-zero exactly when x has a
+ * zero byte. The timestamp alone is ~27 bytes, walked for every message; byte
+ * by byte, framing and scanning a message took ~63 ns, this way ~50 ns
+ * (bench/micro/syslog.ts). Buffer.indexOf cannot stop at `end`: a chunk
+ * without spaces would cost quadratic time.
+ */
+export function spaceFrom(buf: Buffer, p: number, end: number): number {
+  if (end - p >= 8) {
+    if (buf !== viewBuf) {
+      view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+      viewBuf = buf;
+    }
+    const dv = view!;
+    while (p + 4 <= end) {
+      const x = dv.getUint32(p, true) ^ 0x20202020;
+      if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+      p += 4;
+    }
+  }
+  while (p < end && buf[p] !== 0x20) p++;
+  return p;
 }

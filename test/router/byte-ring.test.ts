@@ -209,3 +209,84 @@ t.test('random operations agree with an array model', async (t) => {
   }
   t.pass('40 trials × 3000 operations agree with the model');
 });
+
+t.test('appendAtTail: only right after the newest record, never growing or wrapping; retractTail takes it back', async (t) => {
+  const r = new ByteRing(256, 6, 256);
+  t.equal(r.appendAtTail(10), -1, 'an empty ring has no newest record to follow');
+  t.equal(r.alloc(100), 0);
+  t.equal(r.appendAtTail(100), 100, 'right after the newest');
+  t.equal(r.appendAtTail(57), -1, 'would pass the end of the buffer: alloc() wraps or grows, not this');
+  t.equal(r.count, 2, 'nothing reserved by the refusal');
+  t.equal(r.appendAtTail(56), 200, 'fits exactly');
+  r.retractTail(56);
+  t.equal(r.count, 2);
+  t.equal(r.bytes, 200);
+  t.equal(r.alloc(56), 200, 'the tail is back where it was');
+  t.equal(r.dropOldest(), 100);
+  t.equal(r.alloc(50), 0, 'wraps to the start');
+  t.equal(r.appendAtTail(50), 50, 'after the wrapped record');
+  t.equal(r.appendAtTail(1), -1, 'would overrun the oldest record (head at 100)');
+  t.equal(r.alloc(0), 100, 'a zero-length record still fits before the head');
+  t.equal(r.appendAtTail(0), 100);
+  t.equal(r.appendAtTail(0), -1, 'count limit (6)');
+  t.equal(r.count, 6);
+});
+
+t.test('random alloc / appendAtTail / retractTail / dropOldest / shiftInto agree with an array model', async (t) => {
+  let seed = 777;
+  const rand = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return (seed >>> 8) % n;
+  };
+  let appended = 0;
+  for (let trial = 0; trial < 40; trial++) {
+    const maxBytes = 64 + rand(4000);
+    const r = new ByteRing(maxBytes, 1 + rand(200), 16 + rand(256));
+    const model: Buffer[] = [];
+    let newestEnd = -1; // end offset of the newest record, when known
+    let id = 0;
+    for (let op = 0; op < 3000; op++) {
+      const what = rand(10);
+      const len = rand(Math.min(300, maxBytes));
+      if (what < 3) {
+        const at = r.alloc(len);
+        if (at >= 0) {
+          rec(id, len).copy(r.buf, at);
+          model.push(rec(id++, len));
+          newestEnd = at + len;
+        }
+      } else if (what < 6) {
+        const at = r.appendAtTail(len);
+        if (at >= 0) {
+          if (at !== newestEnd) throw new Error(`trial ${trial} op ${op}: appended at ${at}, newest record ends at ${newestEnd}`);
+          appended++;
+          const b = rec(id++, len);
+          if (rand(4) === 0) {
+            r.retractTail(len);
+          } else {
+            b.copy(r.buf, at);
+            model.push(b);
+            newestEnd = at + len;
+          }
+        }
+      } else if (what < 7) {
+        const n = r.dropOldest();
+        const m = model.shift();
+        if (n !== (m ? m.length : -1)) throw new Error(`trial ${trial} op ${op}: dropOldest ${n} vs model ${m?.length}`);
+      } else {
+        const out = Buffer.alloc(rand(600) + 1);
+        const ends = new Uint32Array(rand(8) + 1);
+        const n = r.shiftInto(out, 100, ends);
+        for (let i = 0, s = 0; i < n; s = ends[i++]) {
+          if (!out.subarray(s, ends[i]).equals(model.shift()!)) throw new Error(`trial ${trial} op ${op}: shifted record ${i} differs`);
+        }
+      }
+      if (r.count === 0) newestEnd = -1;
+      if (r.count !== model.length) throw new Error(`trial ${trial} op ${op}: count ${r.count} vs ${model.length}`);
+      if (r.bytes !== model.reduce((a, b) => a + b.length, 0)) throw new Error(`trial ${trial} op ${op}: bytes differ`);
+    }
+    const rest = drainAll(r);
+    if (rest.length !== model.length || rest.some((b, i) => !b.equals(model[i]))) throw new Error(`trial ${trial}: final contents differ`);
+  }
+  t.ok(appended > 10000, `appendAtTail succeeded ${appended} times over 40 trials × 3000 operations, all in agreement`);
+});

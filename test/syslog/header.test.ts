@@ -1,5 +1,5 @@
 import t from 'tap';
-import { FORMAT_3164, FORMAT_5424, FORMAT_UNKNOWN, newHeaderScan, scanHeader } from '../../src/syslog/header';
+import { FORMAT_3164, FORMAT_5424, FORMAT_UNKNOWN, newHeaderScan, scanHeader, spaceFrom } from '../../src/syslog/header';
 
 const BOM = '\xef\xbb\xbf';
 
@@ -65,4 +65,39 @@ t.test('the scan record is reused, not reallocated, and fully overwritten', asyn
   scanHeader(b, 0, b.length, out);
   t.equal(out.hostStart, out.hostEnd, 'previous host does not leak into the next scan');
   t.equal(out.format, FORMAT_3164);
+});
+
+t.test('spaceFrom agrees with a byte-by-byte search: every SP position, every alignment, never past end', async (t) => {
+  const byByte = (buf: Buffer, p: number, end: number): number => {
+    while (p < end && buf[p] !== 0x20) p++;
+    return p;
+  };
+  let checked = 0;
+  // Each length, with a single SP at each position (or none), at offsets 0-7
+  // inside larger buffers (so words are read unaligned), with a SP right
+  // after `end` that must not be found, and bytes 0x1f/0x21/0xa0/0x00 around
+  // it that a wrong word test would take for one.
+  const noise = [0x1f, 0x21, 0xa0, 0x00, 0x41, 0x20 ^ 0x80, 0xff];
+  for (let len = 0; len <= 40; len++) {
+    for (let sp = -1; sp < len; sp++) {
+      for (let off = 0; off < 8; off++) {
+        const buf = Buffer.alloc(off + len + 8, 0x20);
+        for (let i = 0; i < len; i++) buf[off + i] = noise[(i + sp + off) % noise.length] === 0x20 ? 0x41 : noise[(i + sp + off) % noise.length];
+        if (sp >= 0) buf[off + sp] = 0x20;
+        const want = byByte(buf, off, off + len);
+        const got = spaceFrom(buf, off, off + len);
+        if (got !== want) t.fail(`len ${len}, SP at ${sp}, offset ${off}: ${got} instead of ${want}`);
+        checked++;
+      }
+    }
+  }
+  // Views of one chunk and of another, alternately: the cached word view must follow the buffer.
+  const a = Buffer.from('xxxxxxxxxxxx yyyyyyyyyyyyyyyyyyyy');
+  const b = Buffer.from('zzzzzzzzzzzzzzzzzzzzzzzzz q');
+  for (let i = 0; i < 4; i++) {
+    t.equal(spaceFrom(a, 0, a.length), 12);
+    t.equal(spaceFrom(b, 0, b.length), 25);
+    t.equal(spaceFrom(a.subarray(3), 0, a.length - 3), 9, 'a view at another offset of the same memory');
+  }
+  t.equal(checked, 8 * ((41 * 42) / 2), "every length, SP position and offset checked");
 });

@@ -1,0 +1,156 @@
+// Micro-benchmark of the router's hot path as a TCP connection drives it:
+// StreamFramer → Intake.take → Router.route → Drain.push into real syslog
+// stream drains (octet-counted), chunk by chunk with the deferred copies
+// settled after each chunk, as StreamConnection does. The rings are emptied
+// after every chunk (a transport would take the records), so they never fill.
+//
+//   one drain:  100 hostnames → 1 drain   (bench scenario 1's shape)
+//   fan-out:    1 hostname → 10 drains    (bench scenario 3's shape)
+//   mixed:      as fan-out, the last drain LF-framed (the fast path's worst case)
+//
+//   npx tsc -p . && node dist/bench/micro/fanout.js [--seconds 2] [--case one|fanout|mixed]
+//
+// Each case runs twice, back to back: "before" with the router as it was
+// before its fast path (RouterBeforeFastPath below: wouldRefuse() on every
+// target, then push() to each), "now" with the router as it is. Prints CPU ns
+// per input message and the fan-out ÷ one-drain ratio (the figure bench
+// scenario 3 reports as "CPU per input msg N× scenario 1", here without
+// sockets). Numbers guide optimisation; they are not assertions.
+import pino from 'pino';
+import { createDrain, parseDrainUrl } from '../../src/drains';
+import { settlePendingCopies, type Drain, type Feeder } from '../../src/drains/drain';
+import { Intake } from '../../src/inputs/intake';
+import { RouteTable } from '../../src/router/route-table';
+import { Router } from '../../src/router/router';
+import { ACCEPTED, PAUSE, REFUSED, UNROUTED } from '../../src/router/verdict';
+import { StreamFramer, type FrameHandler } from '../../src/syslog/framer';
+import { InputStats } from '../../src/telemetry/input-metrics';
+import { chunked, octetFramed, syslogMessage } from './input-stream';
+
+const MSG_SIZE = 200;
+const CHUNK = 64 * 1024;
+const STREAM_MESSAGES = 20000;
+const secondsArg = process.argv.indexOf('--seconds');
+const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
+
+const stream = (hosts: number): Buffer => octetFramed(Array.from({ length: STREAM_MESSAGES }, (_, i) => syslogMessage(i, 5424, hosts, MSG_SIZE)));
+
+const logger = pino({ level: 'silent' });
+const ctx = {
+  logger,
+  buffer: { policy: 'backpressure' as const, bytes: 8 << 20, messages: 50000, graceMs: 1000 },
+  connectTimeoutMs: 1000,
+  writeTimeoutMs: 1000,
+  services: {},
+};
+
+// Port 9 (discard) on loopback: nothing connects during the synchronous run.
+const drain = (i: number, framing = 'octet'): Drain => createDrain(parseDrainUrl(`syslog+tcp://127.0.0.1:9?name=micro-${i}&framing=${framing}`), ctx);
+
+/** What StreamConnection does per chunk, without the socket. */
+class Connection implements FrameHandler, Feeder {
+  private readonly framer = new StreamFramer(64 * 1024, this);
+  private readonly stats = new InputStats('micro');
+  private readonly fallback = Buffer.from('127.0.0.1');
+  private chunk: Buffer | null = null;
+  pauses = 0;
+
+  constructor(private readonly intake: Intake) {}
+
+  feed(chunk: Buffer): void {
+    this.chunk = chunk;
+    if (!this.framer.push(chunk)) throw new Error('paused: the rings are emptied after every chunk, this should not happen');
+    this.chunk = null;
+    settlePendingCopies();
+  }
+
+  onFrame(buf: Buffer, start: number, end: number): boolean {
+    this.intake.take(buf, start, end, this.fallback, this, this.stats, buf === this.chunk);
+    return true;
+  }
+
+  onOversize(): void {}
+  resumeFeed(): void {}
+}
+
+/**
+ * The router before the fast path (kept to compare, in the same run): every
+ * message asks every target wouldRefuse(), then push()es to each.
+ */
+class RouterBeforeFastPath extends Router {
+  route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null, stable = false): number {
+    const drains = this.routes.lookup(buf, hostStart, hostEnd);
+    if (drains === undefined) return UNROUTED;
+    const n = end - start;
+    for (let i = 0; i < drains.length; i++) if (drains[i].wouldRefuse(n, feeder)) return REFUSED;
+    let verdict = ACCEPTED;
+    for (let i = 0; i < drains.length; i++) if (drains[i].push(buf, start, end, feeder, stable) === PAUSE) verdict = PAUSE;
+    return verdict;
+  }
+}
+
+// `lfLast`: the last target writes LF framing, so no message of an octet-counted
+// chunk can extend its run: the fast path fails there every time (its worst case).
+function setup(hosts: number, drains: number, before: boolean, lfLast: boolean): { pass: () => number; drains: Drain[] } {
+  const targets = Array.from({ length: drains }, (_, i) => drain(i, lfLast && i === drains - 1 ? 'lf' : 'octet'));
+  const routes = new Map<string, Drain[]>();
+  for (let h = 0; h < hosts; h++) routes.set(`host-${h}`, targets);
+  const router = before ? new RouterBeforeFastPath() : new Router();
+  router.setTable(new RouteTable(routes));
+  const conn = new Connection(new Intake(router, { tzOffsetMinutes: 0, fallbackHostname: null, maxMessageBytes: 64 * 1024 }));
+  const input = chunked(stream(hosts), CHUNK);
+  const out = Buffer.allocUnsafe(1 << 20);
+  const pass = (): number => {
+    let bytes = 0;
+    for (const c of input) {
+      conn.feed(c);
+      for (const d of targets) {
+        while (d.ring.shiftInto(out, 1 << 30, null) > 0) bytes += d.ring.lastShiftBytes;
+      }
+    }
+    return bytes;
+  };
+  return { pass, drains: targets };
+}
+
+function measure(name: string, pass: () => number): number {
+  const warmEnd = Date.now() + 500;
+  while (Date.now() < warmEnd) pass();
+  let messages = 0;
+  let sink = 0;
+  // CPU time rather than wall time: on a shared machine, time spent descheduled is not ours.
+  const cpu0 = process.cpuUsage();
+  const deadline = Date.now() + SECONDS * 1000;
+  while (Date.now() < deadline) {
+    sink += pass();
+    messages += STREAM_MESSAGES;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const ns = ((cpu.user + cpu.system) * 1000) / messages;
+  console.log(`${name.padEnd(44)} ${ns.toFixed(1).padStart(7)} ns CPU/input msg ${(1e9 / ns / 1e6).toFixed(2).padStart(6)} M msg/CPU-s  (check ${sink % 1000})`);
+  return ns;
+}
+
+// `--case one|fanout|mixed` runs one case alone (for a CPU profile of it).
+const caseArg = process.argv.indexOf('--case');
+const only = caseArg > 0 ? process.argv[caseArg + 1] : null;
+const cases: Array<[string, number, number, boolean]> = [];
+if (only === null || only === 'one') cases.push(['one drain (100 hosts → 1 drain)', 100, 1, false]);
+if (only === null || only === 'fanout') cases.push(['fan-out (1 host → 10 drains)', 1, 10, false]);
+if (only === null || only === 'mixed') cases.push(['mixed (10 drains, the last LF-framed)', 1, 10, true]);
+const ns = new Map<string, number>();
+const made: Drain[] = [];
+// Before and after back to back, case by case, so load on the machine hits both alike.
+for (const [name, hosts, drains, lfLast] of cases) {
+  for (const before of [true, false]) {
+    const c = setup(hosts, drains, before, lfLast);
+    made.push(...c.drains);
+    ns.set(`${before}${drains}${lfLast}`, measure(`${before ? 'before' : 'now   '}  ${name}`, c.pass));
+  }
+}
+for (const before of [true, false]) {
+  const a = ns.get(`${before}1false`);
+  const b = ns.get(`${before}10false`);
+  if (a !== undefined && b !== undefined) console.log(`${before ? 'before' : 'now   '}  fan-out ÷ one drain: ${(b / a).toFixed(2)}×`);
+}
+for (const d of made) d.destroy();
