@@ -44,3 +44,17 @@ t.test('a patch grows the table when it fills past half', async (t) => {
   const b = Buffer.from('xx host-500 yy');
   t.same(table.lookup(b, 3, 11), [500]);
 });
+
+t.test('removed keys leave bytes behind only until a patch rebuilds the table', async (t) => {
+  const long = (i: number): string => `${'app-'.repeat(50)}${i}`;
+  let table = new RouteTable<number>(new Map(Array.from({ length: 20 }, (_, i): [string, number[]] => [long(i), [i]])));
+  let maxKeyEnd = 0;
+  for (let i = 20; i < 420; i++) {
+    table = table.patched(new Map<string, number[] | undefined>([[long(i - 20), undefined], [long(i), [i]]]));
+    maxKeyEnd = Math.max(maxKeyEnd, (table as unknown as { keyEnd: number }).keyEnd);
+  }
+  t.equal(table.size, 20);
+  for (let i = 0; i < 420; i++) t.same(table.lookupName(long(i)), i >= 400 ? [i] : undefined);
+  const live = 20 * long(400).length;
+  t.ok(maxKeyEnd <= 2 * live + 4096 + long(400).length, `key bytes stayed bounded (${maxKeyEnd} for ${live} live)`);
+});
