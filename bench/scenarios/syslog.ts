@@ -19,6 +19,7 @@ export const tcpOctet: Scenario = flowScenario({
   peers: [{ peer: rsyslog }, { peer: syslogNg, maxMessages: 1_000_000 }],
   after: (ctx, r) => {
     if (r.cpuUsPerMsg !== undefined) ctx.shared.set('cpuUsPerMsg:1', r.cpuUsPerMsg);
+    if (r.rate !== undefined) ctx.shared.set('rate:1', r.rate);
   },
 });
 
@@ -83,6 +84,13 @@ export const manyDrains: Scenario = flowScenario({
   // Drains are identified by their whole URL, so ?name=d-N makes N distinct
   // drains (each with its own connection) to the same sink port.
   routes: ([p]) => Array.from({ length: MANY }, (_, i): [string, string] => [`host-${i}`, drain(p, `?name=d-${i}`)]),
+  ceiling: true,
+  after: (ctx, r) => {
+    const base = ctx.shared.get('rate:1');
+    if (base === undefined || r.rate === undefined) return;
+    r.notes.push(`${((r.rate / base) * 100).toFixed(0)} % of scenario 1`);
+    ctx.log(`  throughput ${((r.rate / base) * 100).toFixed(0)} % of scenario 1's in this run`);
+  },
 });
 
 export const tls: Scenario = flowScenario({
