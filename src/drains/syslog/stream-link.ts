@@ -33,6 +33,7 @@ import type { Logger } from 'pino';
 import { Backoff } from '../../backoff';
 import { deferCopy } from '../drain';
 import { scheduleFlush } from '../flush-scheduler';
+import { scraped } from '../../telemetry/metrics';
 import { linger } from '../linger';
 import type { SyslogDrainOptions } from './config';
 
@@ -47,6 +48,21 @@ const STAGE_BATCHES = 8;
 const MAX_FREE_SEGMENTS = STAGE_BATCHES + 4;
 /** The most a link stages before messages queue in their drains' rings. */
 export const STAGE_BYTES = STAGE_BATCHES * BATCH_BYTES;
+
+// Every open link, for the connection gauge.
+const links = new Set<StreamLink>();
+const STATES = ['connected', 'down', 'idle'] as const;
+scraped(
+  'gauge',
+  'switchyard_drain_connections',
+  'Syslog drain connections (tcp, tls) by state: connected; down (connecting or waiting to reconnect); idle (not opened yet: connections open on the first message). Drains to the same endpoint share one (DRAIN_SHARE_CONNECTIONS).',
+  ['transport', 'state'],
+  (emit) => {
+    const n = { tcp: [0, 0, 0], tls: [0, 0, 0] };
+    for (const l of links) n[l.dest.transport === 'tls' ? 'tls' : 'tcp'][STATES.indexOf(l.state)]++;
+    for (const t of ['tcp', 'tls'] as const) for (let i = 0; i < STATES.length; i++) emit({ transport: t, state: STATES[i] }, n[t][i]);
+  },
+);
 
 /** What the link needs of a drain (SyslogStreamDrain). */
 export interface LinkMember {
@@ -170,7 +186,12 @@ export class StreamLink {
     return (this.childLog ??= this.opts.logger.child({ destination: `${this.dest.transport}://${this.dest.host}:${this.dest.port}` }));
   }
 
+  get state(): (typeof STATES)[number] {
+    return this.connected ? 'connected' : this.socket !== null || this.reconnectTimer !== null ? 'down' : 'idle';
+  }
+
   join(m: LinkMember): void {
+    if (this.members.size === 0) links.add(this);
     this.members.add(m);
     m.connected = this.connected;
   }
@@ -181,6 +202,7 @@ export class StreamLink {
     m.connected = false;
     if (this.members.size > 0) return;
     this.closed = true;
+    links.delete(this);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
     const s = this.socket;

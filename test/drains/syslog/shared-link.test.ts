@@ -8,6 +8,7 @@ import { createDrain, parseDrainUrl } from '../../../src/drains/url';
 import { linkKey, STAGE_BYTES, StreamLinkPool } from '../../../src/drains/syslog/stream-link';
 import { parseSyslogUrl } from '../../../src/drains/syslog/config';
 import type { Drain } from '../../../src/drains/drain';
+import { registry } from '../../../src/telemetry/metrics';
 import { startTestRouter } from '../../helpers/router';
 import { startSyslogReceiver } from '../../helpers/syslog-receiver';
 import { accounted, drainsOf, octet, sendTcp, until } from '../../inputs/stream-helpers';
@@ -15,6 +16,11 @@ import { accounted, drainsOf, octet, sendTcp, until } from '../../inputs/stream-
 const HOSTS = 50;
 const PER_HOST = 20;
 const line = (h: number, i: number): string => `<14>1 2024-05-01T10:00:00Z h-${h} app - - - ${i}`;
+
+async function connections(state: string): Promise<number> {
+  const m = new RegExp(`^switchyard_drain_connections\\{transport="tcp",state="${state}"\\} (\\d+)$`, 'm').exec(await registry.metrics());
+  return m ? Number(m[1]) : NaN;
+}
 
 function interleaved(): Buffer[] {
   const frames: Buffer[] = [];
@@ -39,14 +45,17 @@ function perHostInOrder(lines: string[]): boolean {
 
 t.test('50 drains to one endpoint: one connection, exact per-drain counts, per-host order', async (t) => {
   const rx = await startSyslogReceiver();
+  const [connected0, idle0] = [await connections('connected'), await connections('idle')];
   const r = await startTestRouter({ routes: routes(rx.url) });
   t.teardown(async () => {
     await r.close();
     await rx.close();
   });
+  t.equal(await connections('idle'), idle0 + 1, 'one link, not opened before the first message');
   await sendTcp(r.ports.tcp, interleaved());
   await rx.waitFor(HOSTS * PER_HOST);
   t.equal(rx.accepted(), 1, 'one connection for all 50 drains');
+  t.equal(await connections('connected'), connected0 + 1, 'the gauge shows one connection');
   t.ok(perHostInOrder(rx.lines()), 'every message once, each host in order');
   const drains = Array.from({ length: HOSTS }, (_, h) => drainsOf(r.app, `h-${h}`)[0]);
   await until(() => drains.every((d) => d.queued === 0), 'all confirmed');
@@ -61,6 +70,7 @@ t.test('50 drains to one endpoint: one connection, exact per-drain counts, per-h
   t.equal(rx.accepted(), 1, 'the remaining drain still uses the same connection');
   await r.setRoutes([]);
   await until(() => rx.open() === 0, 'the last drain leaving closes the connection');
+  t.equal(await connections('connected'), connected0, 'and the gauge drops it');
 });
 
 // In and out framings that match are copied in runs straight from the input
