@@ -423,6 +423,9 @@ export class StreamLink {
       if (done === undefined) return;
       done.segs.confirmAll();
       if (this.freeSegs.length < MAX_FREE_SEGMENTS) this.freeSegs.push(done.segs);
+      // Refill as each batch completes rather than on 'drain' (all written):
+      // the kernel then never waits for a turn of ours with nothing to send.
+      if (!this.flushQueued && (this.head < this.ready.length || this.stageLen > 0 || this.staged.length > 0)) scheduleFlush(this);
       if (done.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(done.store);
     });
   }
