@@ -97,7 +97,7 @@ export class App {
       source: this.source,
       ctx: {
         logger: this.log.child({ component: 'drain' }),
-        buffer: { policy: c.drain.policy, bytes: c.drain.bufferBytes, messages: c.drain.bufferMessages, graceMs: c.drain.graceMs },
+        buffer: { policy: c.drain.policy, bytes: c.drain.bufferBytes, pauseBytes: c.drain.pauseBytes, messages: c.drain.bufferMessages, graceMs: c.drain.graceMs },
         connectTimeoutMs: c.drain.connectTimeoutMs,
         writeTimeoutMs: c.drain.writeTimeoutMs,
         lingerMs: c.drain.lingerMs,

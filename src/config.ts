@@ -42,6 +42,7 @@ export const SETTINGS = [
   { env: 'UDP_RECEIVE_BUFFER', kind: 'bytes', dflt: '8MiB', help: 'Kernel receive buffer asked for on the UDP socket.' },
   { env: 'HOSTNAME_FALLBACK', kind: 'string', dflt: '', help: "Hostname routed by when a message has none ('-' or missing). Empty: the sender's address." },
   { env: 'SYSLOG_TIMEZONE', kind: 'string', dflt: 'UTC', help: 'Zone for RFC 3164 timestamps without one: UTC, local, or an offset like +02:00.' },
+  { env: 'DRAIN_PAUSE_BYTES', kind: 'bytes', dflt: '1MiB', help: 'Stream inputs feeding a drain (backpressure and block policies) pause once it queues this much, or 80 % of its buffer if less, and resume below half of it. A drain merely slower than its inputs then holds a small backlog, not megabytes; the rest of the buffer takes what cannot wait (UDP, HTTP, gRPC) and outages.' },
   { env: 'DRAIN_BUFFER_BYTES', kind: 'bytes', dflt: '8MiB', help: 'Per-drain ring capacity in bytes (?buffer_bytes= overrides per drain). Allocated only as the backlog grows.' },
   { env: 'DRAIN_BUFFER_MESSAGES', kind: 'int', dflt: '50000', help: 'Per-drain ring capacity in messages (?buffer_messages=).' },
   { env: 'DRAIN_OVERFLOW_POLICY', kind: 'enum', dflt: 'backpressure', values: ['backpressure', 'block', 'drop'], help: 'What a full drain does: backpressure (pause inputs, then drop oldest after the grace period), block (never drop), drop (drop oldest at once). ?policy= per drain.' },
@@ -91,7 +92,7 @@ export interface Config {
   udpReceiveBufferBytes: number;
   hostnameFallback: string | null;
   tzOffsetMinutes: number;
-  drain: { bufferBytes: number; bufferMessages: number; policy: 'backpressure' | 'block' | 'drop'; graceMs: number; connectTimeoutMs: number; writeTimeoutMs: number; lingerMs: number; shareConnections: boolean };
+  drain: { bufferBytes: number; pauseBytes: number; bufferMessages: number; policy: 'backpressure' | 'block' | 'drop'; graceMs: number; connectTimeoutMs: number; writeTimeoutMs: number; lingerMs: number; shareConnections: boolean };
   shutdownGraceMs: number;
   databaseUrl: string | null;
   dataDir: string;
@@ -211,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, argv: string[] = []): Config 
     tzOffsetMinutes: get('SYSLOG_TIMEZONE', parseZone, 'UTC, local, or an offset like +02:00'),
     drain: {
       bufferBytes: bytes('DRAIN_BUFFER_BYTES'),
+      pauseBytes: bytes('DRAIN_PAUSE_BYTES'),
       bufferMessages: int('DRAIN_BUFFER_MESSAGES'),
       policy: oneOf('DRAIN_OVERFLOW_POLICY', ['backpressure', 'block', 'drop'] as const),
       graceMs: ms('DRAIN_OVERFLOW_GRACE'),

@@ -27,7 +27,7 @@ t.test('defaults', async (t) => {
   t.equal(c.maxMessageBytes, 64 * 1024);
   t.equal(c.idleTimeoutMs, 600_000);
   t.equal(c.handshakeTimeoutMs, 10_000);
-  t.same(c.drain, { bufferBytes: 8 * 1024 * 1024, bufferMessages: 50000, policy: 'backpressure', graceMs: 1000, connectTimeoutMs: 5000, writeTimeoutMs: 30000, lingerMs: 200, shareConnections: true });
+  t.same(c.drain, { bufferBytes: 8 * 1024 * 1024, pauseBytes: 1024 * 1024, bufferMessages: 50000, policy: 'backpressure', graceMs: 1000, connectTimeoutMs: 5000, writeTimeoutMs: 30000, lingerMs: 200, shareConnections: true });
   t.equal(c.tls, null);
   t.equal(c.inputs.tls, false, 'TLS is off without a certificate');
   t.equal(c.hostnameFallback, null);

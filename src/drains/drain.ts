@@ -4,6 +4,8 @@
 // ring (`recordLength`/`writeRecord`) and how records leave it (`flush`).
 //
 // Overflow, per drain:
+// The high-water mark is 80 % of the ring or DRAIN_PAUSE_BYTES if that is less;
+// the low-water mark 50 % of the ring or half of DRAIN_PAUSE_BYTES.
 //   backpressure (default): above the high-water mark the stream inputs that
 //     feed the drain are asked to pause (TCP flow control does the rest). If
 //     it stays above the mark for `graceMs`, the drain is cut loose: it stops
@@ -31,6 +33,8 @@ export interface BufferOptions {
   messages: number;
   /** How long a full drain may pause its inputs before it is cut loose (backpressure policy). */
   graceMs: number;
+  /** Queued bytes from which stream inputs pause (capped by 80 % of `bytes`); absent: 80 % of `bytes`. */
+  pauseBytes?: number;
 }
 
 /** A stream input connection that pauses when a drain is full and is resumed by it. */
@@ -135,9 +139,14 @@ export abstract class Drain {
     this.graceMs = opts.buffer.graceMs;
     this.rearmMs = Math.max(10 * opts.buffer.graceMs, 10_000);
     this.ring = new ByteRing(opts.buffer.bytes, opts.buffer.messages);
-    this.hwBytes = Math.floor(opts.buffer.bytes * HIGH_WATER);
+    // Pausing well below the bound keeps a drain that is only slower than its
+    // inputs at a backlog that stays in the CPU caches: with 80 % of 8 MiB, a
+    // standing 4-6 MiB backlog made every copy slower (scenario 1 ran at
+    // 2.1-2.8 M msg/s from run to run; pausing at 1 MiB, 2.4-2.7 M).
+    const pauseBytes = opts.buffer.pauseBytes ?? Infinity;
+    this.hwBytes = Math.min(Math.floor(opts.buffer.bytes * HIGH_WATER), pauseBytes);
     this.hwCount = Math.floor(opts.buffer.messages * HIGH_WATER);
-    this.lwBytes = Math.floor(opts.buffer.bytes * LOW_WATER);
+    this.lwBytes = Math.min(Math.floor(opts.buffer.bytes * LOW_WATER), Math.floor(pauseBytes / 2));
     this.lwCount = Math.floor(opts.buffer.messages * LOW_WATER);
     this.parentLog = opts.logger;
     trackDrain(this);

@@ -16,8 +16,8 @@ class MemoryDrain extends Drain {
   private readonly scratch = Buffer.alloc(1 << 16);
   private readonly ends = new Uint32Array(64);
 
-  constructor(policy: OverflowPolicy, messages: number, graceMs = 50, bytes = 1 << 20) {
-    super({ url: 'memory://test', label: `memory-${policy}`, kind: 'memory', buffer: { policy, messages, bytes, graceMs }, logger: pino({ level: 'silent' }) });
+  constructor(policy: OverflowPolicy, messages: number, graceMs = 50, bytes = 1 << 20, pauseBytes?: number) {
+    super({ url: 'memory://test', label: `memory-${policy}`, kind: 'memory', buffer: { policy, messages, bytes, graceMs, pauseBytes }, logger: pino({ level: 'silent' }) });
   }
   protected recordLength(n: number): number {
     return n;
@@ -213,5 +213,30 @@ t.test('housekeeping frees the ring only after a whole tick without traffic', as
   d.push(m, 0, m.length, null);
   d.flush();
   t.same(d.out, ['hello', 'hello'], 'and it allocates again on the next message');
+  d.destroy();
+});
+
+t.test('DRAIN_PAUSE_BYTES: inputs pause at the pause mark, far below the buffer; an outage still fills the whole buffer once cut loose', async (t) => {
+  const d = new MemoryDrain('backpressure', 1_000_000, 50, 1 << 20, 10_000);
+  const f = new CountingFeeder();
+  const m = Buffer.alloc(100, 0x61);
+  let first = -1;
+  for (let i = 0; i < 200 && first < 0; i++) if (d.push(m, 0, m.length, f) === PAUSE) first = i;
+  t.equal(first, 100, 'the first push past 10,000 bytes asks its input to pause');
+  d.open = true;
+  d.flush();
+  t.equal(f.resumed, 1, 'delivering below half the mark resumes it');
+  t.equal(d.stats.dropped.overflow, 0);
+
+  // The destination goes away: paused past the grace period, the drain is cut
+  // loose and then queues up to its whole buffer before dropping the oldest.
+  d.open = false;
+  for (let i = 0; i < 101; i++) d.push(m, 0, m.length, f);
+  await new Promise((r) => setTimeout(r, 80));
+  let paused = 0;
+  for (let i = 0; i < 11_000; i++) if (d.push(m, 0, m.length, f) === PAUSE) paused++;
+  t.equal(paused, 0, 'cut loose: nobody is paused any more');
+  t.ok(d.ring.bytes > (1 << 20) - 100, `the whole 1 MiB buffer is used (${d.ring.bytes} bytes queued)`);
+  t.ok(d.stats.dropped.overflow > 0, 'and only then the oldest are dropped');
   d.destroy();
 });
