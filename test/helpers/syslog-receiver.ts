@@ -4,6 +4,7 @@
 // go down and come back on the same port.
 import net from 'node:net';
 import tls from 'node:tls';
+import { listenOutsideEphemeralRange } from './ports';
 
 export interface SyslogReceiver {
   port: number;
@@ -76,7 +77,7 @@ export async function startSyslogReceiver(opts: { framing?: 'octet' | 'lf'; port
     });
     return (server.address() as net.AddressInfo).port;
   };
-  const port = await listen(opts.port ?? 0);
+  const port = opts.port !== undefined ? await listen(opts.port) : await listenOutsideEphemeralRange(listen);
   const scheme = opts.tls ? 'syslog+tls' : 'syslog+tcp';
 
   const r: SyslogReceiver = {
@@ -116,3 +117,4 @@ export async function startSyslogReceiver(opts: { framing?: 'octet' | 'lf'; port
   };
   return r;
 }
+

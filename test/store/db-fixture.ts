@@ -3,6 +3,7 @@
 // reachable) and PGlite in a temp dir.
 import { cp, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
+import { listenOutsideEphemeralRange } from '../helpers/ports';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -157,10 +158,13 @@ async function pgliteBackend(teardown: Teardown): Promise<Backend> {
 
 /** A TCP port on 127.0.0.1 that nothing listens on (bound, then released). */
 export async function closedPort(): Promise<number> {
+  // Some tests listen on it later (a database "coming back"): see helpers/ports.ts.
   const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const port = (srv.address() as net.AddressInfo).port;
+  const port = await listenOutsideEphemeralRange(async (p) => {
+    srv.listen(p, '127.0.0.1');
+    await once(srv, 'listening'); // rejects on 'error'
+    return p;
+  });
   srv.close();
   await once(srv, 'close');
   return port;
