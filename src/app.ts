@@ -9,7 +9,7 @@ import type { Config } from './config';
 import './drains';
 import { startHousekeeping, stopHousekeeping } from './drains/housekeeping';
 import { maskUrl, validateEndpoint } from './drains/url';
-import { StreamLinkPool } from './drains/syslog/stream-link';
+import { StreamLinkPool } from './drains/syslog/link-pool';
 import { healthRoutes } from './http/health';
 import drainsApi from './http/drains-api';
 import logsApi from './http/logs-api';

@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors';
 import type { BufferOptions, Drain, OverflowPolicy } from './drain';
-import type { StreamLinkPool } from './syslog/stream-link';
+import type { StreamLinkPool } from './syslog/link-pool';
 
 export interface DrainSpec<O = unknown> {
   kind: string;

@@ -8,7 +8,8 @@ import { Drain, type Feeder } from '../drain';
 import { ACCEPTED } from '../../router/verdict';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
 import type { SyslogDrainOptions } from './config';
-import { StreamLink, type LinkMember } from './stream-link';
+import type { LinkMember } from './link-batch';
+import { StreamLink } from './stream-link';
 
 export class SyslogStreamDrain extends Drain implements LinkMember {
   private readonly octet: boolean;

@@ -10,17 +10,7 @@
 // domain anyway: when it stalls, every drain naming it stalls.
 //
 // Staging: on a link with several members, a message for a drain whose ring
-// is empty is written straight into the link's next batch (`reserve()`), in
-// arrival order, instead of into that drain's ring and from there into a
-// batch. With 10,000 drains each getting a message now and then, that skips a
-// copy and, above all, touching 10,000 rings' memory per second. The stage
-// holds at most STAGE_BATCHES batches (2 MiB: more than one event-loop turn
-// reads); when it is full, or the drain already has records queued (order),
-// messages go to the drain's ring as usual, under its policy. Consecutive
-// messages of one input chunk lie in the stage exactly as in the chunk (same
-// framing in and out), so they are reserved one by one but copied as one run
-// when the input is done with the chunk (settlePendingCopies), as drain rings
-// do: no copy per message.
+// is empty goes straight into the link's next batch (link-stage.ts).
 //
 // Delivery: "delivered" means the kernel took the bytes. Batches written but
 // not confirmed when the connection dropped are sent again first, in order (a
@@ -31,100 +21,21 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { Backoff } from '../../backoff';
-import { deferCopy } from '../drain';
 import { scheduleFlush } from '../flush-scheduler';
-import { scraped } from '../../telemetry/metrics';
 import { linger } from '../linger';
 import type { SyslogDrainOptions } from './config';
+import { BATCH_BYTES, BatchPools, type Batch, type LinkMember } from './link-batch';
+import { LinkStage } from './link-stage';
 
-const BATCH_BYTES = 256 * 1024;
 /** Queued bytes from which a link writes at once instead of lingering. */
 export const LINGER_BYTES = 4 * 1024;
 const WRITE_HIGH_WATER = 512 * 1024;
-// Full-size batch buffers a busy link keeps for reuse: large short-lived
-// ArrayBuffers count as external memory and drive V8 into full collections.
-const MAX_SPARES = 2 + 8;
-const STAGE_BATCHES = 8;
-const MAX_FREE_SEGMENTS = STAGE_BATCHES + 4;
-/** The most a link stages before messages queue in their drains' rings. */
-export const STAGE_BYTES = STAGE_BATCHES * BATCH_BYTES;
 
-// Every open link, for the connection gauge.
+// Every link with members, for the connection gauge (link-pool.ts).
 const links = new Set<StreamLink>();
-const STATES = ['connected', 'down', 'idle'] as const;
-scraped(
-  'gauge',
-  'switchyard_drain_connections',
-  'Syslog drain connections (tcp, tls) by state: connected; down (connecting or waiting to reconnect); idle (not opened yet: connections open on the first message). Drains to the same endpoint share one (DRAIN_SHARE_CONNECTIONS).',
-  ['transport', 'state'],
-  (emit) => {
-    const n = { tcp: [0, 0, 0], tls: [0, 0, 0] };
-    for (const l of links) n[l.dest.transport === 'tls' ? 'tls' : 'tcp'][STATES.indexOf(l.state)]++;
-    for (const t of ['tcp', 'tls'] as const) for (let i = 0; i < STATES.length; i++) emit({ transport: t, state: STATES[i] }, n[t][i]);
-  },
-);
-
-/** What the link needs of a drain (SyslogStreamDrain). */
-export interface LinkMember {
-  /** Queued records and their bytes (framing included). */
-  readonly ring: { readonly count: number; readonly bytes: number; peekLength(): number };
-  /** Record framing, as in the member's ring (see Drain.push's deferred copies). */
-  runPrefixLength(n: number): number;
-  gapMatches(src: Buffer, gapStart: number, start: number): boolean;
-  writeRunPrefix(dst: Buffer, at: number, n: number): void;
-  writeRunSuffix(dst: Buffer, at: number): void;
-  /** Moves the oldest records that fit into out[at:], counts them in flight; returns how many (bytes in `lastTaken`). */
-  take(out: Buffer, at: number): number;
-  readonly lastTaken: number;
-  /** The kernel took `count` records (`bytes`) of this drain. */
-  confirm(count: number, bytes: number): void;
-  connected: boolean;
-  readonly closing: boolean;
-  readonly stats: { errors: number; retried: number };
-  /** Set while the member sits in the link's ready queue. */
-  linkQueued: boolean;
-}
-
-/**
- * Which members' records a batch holds, in order: (member, count, bytes) per
- * run of one member. Reused from batch to batch: a staged batch of small
- * messages from 10,000 drains has a thousand entries, and fresh arrays for
- * each would be most of the garbage the young generation collects.
- */
-class Segments {
-  members: Array<LinkMember | null> = [];
-  counts: number[] = [];
-  bytes: number[] = [];
-  n = 0;
-
-  add(m: LinkMember, count: number, len: number): void {
-    const last = this.n - 1;
-    if (last >= 0 && this.members[last] === m) {
-      this.counts[last] += count;
-      this.bytes[last] += len;
-      return;
-    }
-    this.members[this.n] = m;
-    this.counts[this.n] = count;
-    this.bytes[this.n] = len;
-    this.n++;
-  }
-
-  /** Confirms every segment to its member and empties the list. */
-  confirmAll(): void {
-    for (let i = 0; i < this.n; i++) {
-      this.members[i]!.confirm(this.counts[i], this.bytes[i]);
-      this.members[i] = null; // do not keep a removed drain alive
-    }
-    this.n = 0;
-  }
-}
-
-interface Batch {
-  buf: Buffer;
-  /** The whole buffer `buf` is a view of, reused once the write completes. */
-  store: Buffer;
-  segs: Segments;
+export const LINK_STATES = ['connected', 'down', 'idle'] as const;
+export function liveLinks(): ReadonlySet<StreamLink> {
+  return links;
 }
 
 export interface LinkOptions {
@@ -154,23 +65,12 @@ export class StreamLink {
   private lastBytesWritten = 0;
   private lastCheck = 0;
   private loggedDown = false;
-  private spares: Buffer[] = [];
   private lastWriteAt = 0;
   private urgent = false;
-  // The stage: the next batch being filled in arrival order (see reserve()).
-  private stage: Buffer | null = null;
-  private stageLen = 0;
-  private stageSegs = new Segments();
-  private freeSegs: Segments[] = [];
-  // Full stage batches, oldest first, waiting for the socket.
-  private staged: Batch[] = [];
-  // The deferred copy: stage bytes [runDst, ...) are still src[runStart:runEnd].
-  private runSrc: Buffer | null = null;
-  private runStart = 0;
-  private runEnd = 0;
-  private runDst = 0;
-  private runBuf: Buffer | null = null;
-  private runMember: LinkMember | null = null;
+  private readonly pools = new BatchPools();
+  private readonly stage = new LinkStage(this.pools, () => {
+    if (!this.flushQueued) scheduleFlush(this);
+  });
   private closed = false;
   private childLog: Logger | null = null;
   /** For the flush scheduler and the linger timer. */
@@ -186,7 +86,7 @@ export class StreamLink {
     return (this.childLog ??= this.opts.logger.child({ destination: `${this.dest.transport}://${this.dest.host}:${this.dest.port}` }));
   }
 
-  get state(): (typeof STATES)[number] {
+  get state(): (typeof LINK_STATES)[number] {
     return this.connected ? 'connected' : this.socket !== null || this.reconnectTimer !== null ? 'down' : 'idle';
   }
 
@@ -220,89 +120,23 @@ export class StreamLink {
     return this.members.size;
   }
 
-  /** Where reserve() places records; valid right after a successful reserve(). */
+  /** Where reserve() placed the record; valid right after a successful reserve(). */
   get stageBuf(): Buffer {
-    return this.stage!;
+    return this.stage.buf;
   }
 
   /**
-   * Room for one record of `len` bytes of member `m` in the stage, or -1 (the
-   * member then queues it in its ring). Only for links with several members:
+   * Room in the stage for one record of `len` bytes of member `m`, or -1 (the
+   * member then queues it in its ring). Only on links with several members:
    * a single busy drain does better with its ring's run copies.
    */
   reserve(m: LinkMember, len: number): number {
-    if (this.members.size < 2 || this.closed) return -1;
-    if (this.stageLen + len > BATCH_BYTES) {
-      if (len > BATCH_BYTES || this.staged.length >= STAGE_BATCHES - 1) return -1;
-      this.staged.push(this.sealStage()!);
-    }
-    if (this.stage === null) this.stage = this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
-    const at = this.stageLen;
-    this.stageLen = at + len;
-    this.account(m, len);
-    return at;
+    return this.members.size < 2 || this.closed ? -1 : this.stage.reserve(m, len);
   }
 
-  /**
-   * reserve() for a message of a stable input chunk (see Drain.push): when it
-   * directly follows the pending run in `src`, only the space is taken;
-   * otherwise the pending run is settled and a new one starts here. False
-   * when the stage has no room.
-   */
+  /** reserve() for a message of a stable input chunk, copied later as part of a run (see LinkStage). */
   reserveInRun(m: LinkMember, src: Buffer, start: number, end: number, len: number): boolean {
-    if (this.runSrc === src && this.stageLen + len <= BATCH_BYTES && m.gapMatches(src, this.runEnd, start) && this.members.size > 1) {
-      this.stageLen += len;
-      this.runEnd = end;
-      this.account(m, len);
-      return true;
-    }
-    this.settleRun();
-    const at = this.reserve(m, len);
-    if (at < 0) return false;
-    const n = end - start;
-    m.writeRunPrefix(this.stage!, at, n);
-    this.runSrc = src;
-    this.runStart = start;
-    this.runEnd = end;
-    this.runDst = at + m.runPrefixLength(n);
-    this.runBuf = this.stage;
-    this.runMember = m;
-    deferCopy(this);
-    return true;
-  }
-
-  /** Performs the deferred copy, if any. */
-  settleRun(): void {
-    const src = this.runSrc;
-    if (src === null) return;
-    this.runSrc = null;
-    const dst = this.runBuf!;
-    src.copy(dst, this.runDst, this.runStart, this.runEnd);
-    this.runMember!.writeRunSuffix(dst, this.runDst + this.runEnd - this.runStart);
-    this.runBuf = null;
-    this.runMember = null;
-  }
-
-  private account(m: LinkMember, len: number): void {
-    this.stageSegs.add(m, 1, len);
-    if (!this.flushQueued) scheduleFlush(this);
-  }
-
-  /** The oldest staged batch, or null when nothing is staged. */
-  private takeStage(): Batch | null {
-    return this.staged.length > 0 ? this.staged.shift()! : this.sealStage();
-  }
-
-  /** The batch being filled, closed; null when empty. */
-  private sealStage(): Batch | null {
-    if (this.stageLen === 0) return null;
-    this.settleRun();
-    const store = this.stage!;
-    const b: Batch = { buf: store.subarray(0, this.stageLen), store, segs: this.stageSegs };
-    this.stage = null;
-    this.stageLen = 0;
-    this.stageSegs = this.freeSegs.pop() ?? new Segments();
-    return b;
+    return this.members.size > 1 && !this.closed && this.stage.reserveInRun(m, src, start, end, len);
   }
 
   /** A member has records to send (or is closing and wants them out now). */
@@ -317,10 +151,10 @@ export class StreamLink {
 
   flush(): void {
     if (this.closed) return;
-    this.settleRun();
+    this.stage.settleRun();
     const s = this.socket;
     if (s === null) {
-      if (this.reconnectTimer === null && (this.head < this.ready.length || this.resend.length > 0 || this.stageLen > 0 || this.staged.length > 0)) this.connect();
+      if (this.reconnectTimer === null && (this.head < this.ready.length || this.resend.length > 0 || !this.stage.empty)) this.connect();
       return;
     }
     if (!this.connected) return;
@@ -331,7 +165,7 @@ export class StreamLink {
     this.urgent = false;
     while (s.writableLength < WRITE_HIGH_WATER) {
       // Staged records were accepted before anything now in a ring of theirs.
-      const b = this.resend.length > 0 ? this.resend.shift()! : (this.takeStage() ?? this.takeBatch());
+      const b = this.resend.length > 0 ? this.resend.shift()! : (this.stage.take() ?? this.takeBatch());
       if (b === null) break;
       this.write(s, b);
     }
@@ -340,7 +174,7 @@ export class StreamLink {
   /** A little queued, written recently, nobody closing: wait for more (see linger.ts). */
   private shouldLinger(): boolean {
     if (this.opts.lingerMs === 0 || this.urgent || this.resend.length > 0) return false;
-    let bytes = this.stageLen + this.staged.length * BATCH_BYTES;
+    let bytes = this.stage.bytes;
     for (let i = this.head; i < this.ready.length && bytes < LINGER_BYTES; i++) bytes += this.ready[i].ring.bytes;
     if (bytes >= LINGER_BYTES) return false;
     const now = Date.now();
@@ -367,8 +201,8 @@ export class StreamLink {
     // A record larger than a batch travels alone in a buffer of its own size.
     const first = q[this.head].ring.peekLength();
     size = Math.max(first, Math.min(BATCH_BYTES, size));
-    const store = size > LINGER_BYTES && size <= BATCH_BYTES ? (this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES)) : Buffer.allocUnsafe(size);
-    const b: Batch = { buf: store, store, segs: this.freeSegs.pop() ?? new Segments() };
+    const store = size > LINGER_BYTES && size <= BATCH_BYTES ? this.pools.store() : Buffer.allocUnsafe(size);
+    const b: Batch = { buf: store, store, segs: this.pools.segments() };
     let o = 0;
     while (this.head < q.length) {
       const m = q[this.head];
@@ -395,7 +229,7 @@ export class StreamLink {
       this.head = 0;
     }
     if (o === 0) {
-      this.freeSegs.push(b.segs);
+      this.pools.giveSegments(b.segs);
       return null;
     }
     b.buf = store.subarray(0, o);
@@ -422,11 +256,10 @@ export class StreamLink {
       const done = this.written.shift();
       if (done === undefined) return;
       done.segs.confirmAll();
-      if (this.freeSegs.length < MAX_FREE_SEGMENTS) this.freeSegs.push(done.segs);
+      this.pools.release(done);
       // Refill as each batch completes rather than on 'drain' (all written):
       // the kernel then never waits for a turn of ours with nothing to send.
-      if (!this.flushQueued && (this.head < this.ready.length || this.stageLen > 0 || this.staged.length > 0)) scheduleFlush(this);
-      if (done.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(done.store);
+      if (!this.flushQueued && (this.head < this.ready.length || !this.stage.empty)) scheduleFlush(this);
     });
   }
 
@@ -434,9 +267,9 @@ export class StreamLink {
   housekeep(now: number): void {
     if (now - this.lastCheck < 500) return;
     this.lastCheck = now;
-    if (this.head >= this.ready.length && this.written.length === 0 && this.stageLen === 0 && this.staged.length === 0) {
-      this.spares.length = 0;
-      this.stage = null;
+    if (this.head >= this.ready.length && this.written.length === 0 && this.stage.empty) {
+      this.pools.trim();
+      this.stage.trim();
     }
     const s = this.socket;
     if (s === null || !this.connected) return;
@@ -507,32 +340,5 @@ export class StreamLink {
       this.countOnMembers('retried');
       this.reconnectTimer = setTimeout(() => this.connect(), this.backoff.next());
     });
-  }
-}
-
-/** The endpoint identity two drains must share to share a link. */
-export function linkKey(d: SyslogDrainOptions): string {
-  const t = d.tls;
-  const tlsPart = t === null ? '' : JSON.stringify([t.ca ?? '', t.cert ?? '', t.key ?? '', t.insecure, t.servername ?? '']);
-  return `${d.transport}|${d.host}|${d.port}|${d.framing}|${tlsPart}`;
-}
-
-/** The links of one router, by endpoint. A link leaves the pool with its last drain. */
-export class StreamLinkPool {
-  private readonly links = new Map<string, StreamLink>();
-
-  acquire(dest: SyslogDrainOptions, opts: Omit<LinkOptions, 'onIdle'>): StreamLink {
-    const key = linkKey(dest);
-    let link = this.links.get(key);
-    if (link === undefined) {
-      link = new StreamLink(dest, { ...opts, onIdle: () => this.links.delete(key) });
-      this.links.set(key, link);
-    }
-    return link;
-  }
-
-  /** Open links (for tests and metrics). */
-  get size(): number {
-    return this.links.size;
   }
 }
