@@ -129,7 +129,9 @@ export abstract class Drain {
   private cutLooseAt = 0;
   private dropsInEpisode = 0;
   private episodeStart = 0;
-  private deliveredAtLastTick = 0;
+  // Times records left the ring (takeInto), and the count at the last housekeeping tick.
+  private takes = 0;
+  private takesAtLastTick = 0;
 
   constructor(opts: { url: string; label: string; kind: string; buffer: BufferOptions; logger: Logger }) {
     this.url = opts.url;
@@ -322,6 +324,7 @@ export abstract class Drain {
    */
   protected takeInto(out: Buffer, maxCount: number, ends: Uint32Array | null, at = 0): number {
     this.settleRun();
+    this.takes++;
     const n = this.ring.shiftInto(out, maxCount, ends, at);
     if (n > 0 && !this.aboveLowWater()) this.belowLowWater();
     return n;
@@ -377,15 +380,16 @@ export abstract class Drain {
   }
 
   /**
-   * Called every second: gives the ring's memory back once the drain has been
-   * idle for a whole tick. Not merely empty: a drain that gets a message every
-   * few milliseconds is empty between flushes, and freeing and reallocating
-   * 10,000 such rings every second is garbage the collector has to chase.
+   * Called every second: gives the ring's memory back once nothing has gone
+   * through it for a whole tick. Not merely empty: a drain that gets a message
+   * every few milliseconds is empty between flushes, and freeing and
+   * reallocating 10,000 such rings every second is garbage the collector has
+   * to chase. (A drain whose messages skip its ring, see StreamLink's stage,
+   * gives it back although it delivers.)
    */
   housekeep(): void {
-    const delivered = this.stats.delivered;
-    if (this.ring.count === 0 && delivered === this.deliveredAtLastTick) this.ring.trim();
-    this.deliveredAtLastTick = delivered;
+    if (this.ring.count === 0 && this.takes === this.takesAtLastTick) this.ring.trim();
+    this.takesAtLastTick = this.takes;
   }
 
   private aboveHighWater(): boolean {

@@ -239,3 +239,38 @@ t.test('overflow in one drain of a shared link is its own', async (t) => {
   await until(() => other.stats.delivered === 1 && small.queued === 0, 'both delivered what they kept');
   t.equal(accounted(small), sent + small.notices);
 });
+
+t.test('a drain whose messages go through the stage gives its ring memory back', async (t) => {
+  const rx = await startSyslogReceiver();
+  const ctx = {
+    logger: pino({ level: 'silent' }),
+    buffer: { policy: 'drop' as const, bytes: 16 << 20, messages: 100_000, graceMs: 1000 },
+    connectTimeoutMs: 2000,
+    writeTimeoutMs: 10_000,
+    lingerMs: 0,
+    links: new StreamLinkPool(),
+    services: {},
+  };
+  const a = createDrain(parseDrainUrl(`${rx.url}?name=a`), ctx);
+  const b = createDrain(parseDrainUrl(`${rx.url}?name=b`), ctx);
+  t.teardown(async () => {
+    a.destroy();
+    b.destroy();
+    await rx.close();
+  });
+  // More than the stage holds: the rest goes through a's ring.
+  const m = Buffer.alloc(1000, 0x61);
+  const sent = Math.ceil(STAGE_BYTES / 1005) + 100;
+  for (let i = 0; i < sent; i++) a.push(m, 0, m.length, null);
+  await until(() => a.stats.delivered === sent, 'delivered');
+  t.ok(a.ring.capacity > 0, 'the ring was used');
+  a.housekeep();
+  // Now its messages skip the ring (it is empty and the stage has room).
+  for (let tick = 0; tick < 2; tick++) {
+    a.push(m, 0, m.length, null);
+    await until(() => a.queued === 0, 'staged message delivered');
+    a.housekeep();
+  }
+  t.equal(a.ring.capacity, 0, 'a tick without anything through the ring: its memory is given back');
+  t.equal(a.stats.delivered, sent + 2);
+});
