@@ -4,7 +4,7 @@
 import pino from 'pino';
 import t from 'tap';
 import '../../../src/drains';
-import { createDrain, parseDrainUrl } from '../../../src/drains/url';
+import { createDrain, parseDrainUrl, type DrainContext } from '../../../src/drains/url';
 import { linkKey, StreamLinkPool } from '../../../src/drains/syslog/link-pool';
 import { STAGE_BYTES } from '../../../src/drains/syslog/link-stage';
 import { parseSyslogUrl } from '../../../src/drains/syslog/config';
@@ -21,6 +21,19 @@ const line = (h: number, i: number): string => `<14>1 2024-05-01T10:00:00Z h-${h
 async function connections(state: string): Promise<number> {
   const m = new RegExp(`^switchyard_drain_connections\\{transport="tcp",state="${state}"\\} (\\d+)$`, 'm').exec(await registry.metrics());
   return m ? Number(m[1]) : NaN;
+}
+
+/** What the router gives its drains, for drains made by hand on one pool of links. */
+function drainContext(links: StreamLinkPool, bufferBytes: number): DrainContext {
+  return {
+    logger: pino({ level: 'silent' }),
+    buffer: { policy: 'drop', bytes: bufferBytes, messages: 100_000, graceMs: 1000 },
+    connectTimeoutMs: 2000,
+    writeTimeoutMs: 10_000,
+    lingerMs: 0,
+    links,
+    services: {},
+  };
 }
 
 function interleaved(): Buffer[] {
@@ -156,15 +169,7 @@ t.test('a shared destination down and back: every drain sharing it delivers its 
 t.test('round robin: a drain with megabytes queued does not hold back a quiet one on the same link', async (t) => {
   const rx = await startSyslogReceiver();
   const pool = new StreamLinkPool();
-  const ctx = {
-    logger: pino({ level: 'silent' }),
-    buffer: { policy: 'drop' as const, bytes: 16 << 20, messages: 100_000, graceMs: 1000 },
-    connectTimeoutMs: 2000,
-    writeTimeoutMs: 10_000,
-    lingerMs: 0,
-    links: pool,
-    services: {},
-  };
+  const ctx = drainContext(pool, 16 << 20);
   const busy = createDrain(parseDrainUrl(`${rx.url}?name=busy`), ctx);
   const quiet = createDrain(parseDrainUrl(`${rx.url}?name=quiet`), ctx);
   t.teardown(async () => {
@@ -212,15 +217,7 @@ t.test('overflow in one drain of a shared link is its own', async (t) => {
   const rx = await startSyslogReceiver();
   rx.stall();
   const pool = new StreamLinkPool();
-  const ctx = {
-    logger: pino({ level: 'silent' }),
-    buffer: { policy: 'drop' as const, bytes: 64 * 1024, messages: 100_000, graceMs: 1000 },
-    connectTimeoutMs: 2000,
-    writeTimeoutMs: 10_000,
-    lingerMs: 0,
-    links: pool,
-    services: {},
-  };
+  const ctx = drainContext(pool, 64 * 1024);
   const small: Drain = createDrain(parseDrainUrl(`${rx.url}?name=small&buffer_bytes=8192`), ctx);
   const other: Drain = createDrain(parseDrainUrl(`${rx.url}?name=other`), ctx);
   t.teardown(async () => {
@@ -242,15 +239,7 @@ t.test('overflow in one drain of a shared link is its own', async (t) => {
 
 t.test('a drain whose messages go through the stage gives its ring memory back', async (t) => {
   const rx = await startSyslogReceiver();
-  const ctx = {
-    logger: pino({ level: 'silent' }),
-    buffer: { policy: 'drop' as const, bytes: 16 << 20, messages: 100_000, graceMs: 1000 },
-    connectTimeoutMs: 2000,
-    writeTimeoutMs: 10_000,
-    lingerMs: 0,
-    links: new StreamLinkPool(),
-    services: {},
-  };
+  const ctx = drainContext(new StreamLinkPool(), 16 << 20);
   const a = createDrain(parseDrainUrl(`${rx.url}?name=a`), ctx);
   const b = createDrain(parseDrainUrl(`${rx.url}?name=b`), ctx);
   t.teardown(async () => {
