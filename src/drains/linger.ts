@@ -1,10 +1,10 @@
-// Small writes wait a moment. A stream drain that wrote recently and has only
-// a little queued lingers up to `lingerMs` so what trickles in leaves in one
-// write: with 10,000 drains each getting a message now and then, writing at
-// once costs one system call per message. A busy drain (enough queued) and an
-// idle one (its first message in a while) write at once, so neither the
-// throughput nor the latency of a single busy drain changes. One shared timer
-// serves every lingering drain.
+// Small writes wait a moment. A syslog connection (syslog/stream-link.ts) that
+// wrote recently and has only a little queued lingers up to `lingerMs` so what
+// trickles in leaves in one write: with many drains each getting a message now
+// and then, writing at once costs one system call per message. A busy
+// connection (enough queued) and an idle one (its first message in a while)
+// write at once, so neither the throughput nor the latency of a busy one
+// changes. One shared timer serves every lingering connection.
 export interface Lingerer {
   lingering: boolean;
   flush(): void;

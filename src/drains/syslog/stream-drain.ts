@@ -64,11 +64,11 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
 
   /**
    * Hot path: a message for a drain with nothing queued goes straight into
-   * the shared link's next batch when there is room (see StreamLink.reserve);
+   * the shared link's next batch when there is room (see link-stage.ts);
    * anything else queues in the ring, under the drain's policy.
    */
   push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
-    if (this.ring.count === 0 && !this.closing) {
+    if (this.ring.count === 0 && !this.closing && this.link.staging) {
       const len = this.recordLength(end - start);
       if (stable) {
         if (this.link.reserveInRun(this, src, start, end, len)) {

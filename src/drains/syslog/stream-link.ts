@@ -28,7 +28,7 @@ import { BATCH_BYTES, BatchPools, type Batch, type LinkMember } from './link-bat
 import { LinkStage } from './link-stage';
 
 /** Queued bytes from which a link writes at once instead of lingering. */
-export const LINGER_BYTES = 4 * 1024;
+const LINGER_BYTES = 4 * 1024;
 const WRITE_HIGH_WATER = 512 * 1024;
 
 // Every link with members, for the connection gauge (link-pool.ts).
@@ -116,27 +116,27 @@ export class StreamLink {
     this.opts.onIdle?.();
   }
 
-  get size(): number {
-    return this.members.size;
-  }
-
   /** Where reserve() placed the record; valid right after a successful reserve(). */
   get stageBuf(): Buffer {
     return this.stage.buf;
   }
 
   /**
-   * Room in the stage for one record of `len` bytes of member `m`, or -1 (the
-   * member then queues it in its ring). Only on links with several members:
-   * a single busy drain does better with its ring's run copies.
+   * Whether members may stage records: only on links with several members (a
+   * single busy drain does better with its ring's run copies).
    */
+  get staging(): boolean {
+    return this.members.size > 1 && !this.closed;
+  }
+
+  /** Room in the stage for one record of `len` bytes of member `m`, or -1 (it then queues in its ring). */
   reserve(m: LinkMember, len: number): number {
-    return this.members.size < 2 || this.closed ? -1 : this.stage.reserve(m, len);
+    return this.stage.reserve(m, len);
   }
 
   /** reserve() for a message of a stable input chunk, copied later as part of a run (see LinkStage). */
   reserveInRun(m: LinkMember, src: Buffer, start: number, end: number, len: number): boolean {
-    return this.members.size > 1 && !this.closed && this.stage.reserveInRun(m, src, start, end, len);
+    return this.stage.reserveInRun(m, src, start, end, len);
   }
 
   /** A member has records to send (or is closing and wants them out now). */
@@ -151,7 +151,6 @@ export class StreamLink {
 
   flush(): void {
     if (this.closed) return;
-    this.stage.settleRun();
     const s = this.socket;
     if (s === null) {
       if (this.reconnectTimer === null && (this.head < this.ready.length || this.resend.length > 0 || !this.stage.empty)) this.connect();
