@@ -10,7 +10,9 @@
 //
 //   npx tsc -p . && node dist/bench/micro/fanout.js [--seconds 2] [--case one|fanout|mixed]
 //
-// Each case runs twice, back to back: "before" with the router as it was
+// --seconds is per case, run as 150 ms rounds interleaved across the cases.
+//
+// Each case runs twice: "before" with the router as it was
 // before its fast path (RouterBeforeFastPath below: wouldRefuse() on every
 // target, then push() to each), "now" with the router as it is. Prints CPU ns
 // per input message and the fan-out ÷ one-drain ratio (the figure bench
@@ -32,6 +34,7 @@ const CHUNK = 64 * 1024;
 const STREAM_MESSAGES = 20000;
 const secondsArg = process.argv.indexOf('--seconds');
 const SECONDS = secondsArg > 0 ? Number(process.argv[secondsArg + 1]) : 2;
+const ROUND_MS = 150;
 
 const stream = (hosts: number): Buffer => octetFramed(Array.from({ length: STREAM_MESSAGES }, (_, i) => syslogMessage(i, 5424, hosts, MSG_SIZE)));
 
@@ -113,22 +116,20 @@ function setup(hosts: number, drains: number, before: boolean, lfLast: boolean):
   return { pass, drains: targets };
 }
 
-function measure(name: string, pass: () => number): number {
-  const warmEnd = Date.now() + 500;
-  while (Date.now() < warmEnd) pass();
+// One round of a case: ns of CPU per input message over ~ROUND_MS.
+function round(pass: () => number): number {
   let messages = 0;
   let sink = 0;
   // CPU time rather than wall time: on a shared machine, time spent descheduled is not ours.
   const cpu0 = process.cpuUsage();
-  const deadline = Date.now() + SECONDS * 1000;
+  const deadline = Date.now() + ROUND_MS;
   while (Date.now() < deadline) {
     sink += pass();
     messages += STREAM_MESSAGES;
   }
   const cpu = process.cpuUsage(cpu0);
-  const ns = ((cpu.user + cpu.system) * 1000) / messages;
-  console.log(`${name.padEnd(44)} ${ns.toFixed(1).padStart(7)} ns CPU/input msg ${(1e9 / ns / 1e6).toFixed(2).padStart(6)} M msg/CPU-s  (check ${sink % 1000})`);
-  return ns;
+  checksum += sink;
+  return ((cpu.user + cpu.system) * 1000) / messages;
 }
 
 // `--case one|fanout|mixed` runs one case alone (for a CPU profile of it).
@@ -138,19 +139,40 @@ const cases: Array<[string, number, number, boolean]> = [];
 if (only === null || only === 'one') cases.push(['one drain (100 hosts → 1 drain)', 100, 1, false]);
 if (only === null || only === 'fanout') cases.push(['fan-out (1 host → 10 drains)', 1, 10, false]);
 if (only === null || only === 'mixed') cases.push(['mixed (10 drains, the last LF-framed)', 1, 10, true]);
-const ns = new Map<string, number>();
 const made: Drain[] = [];
-// Before and after back to back, case by case, so load on the machine hits both alike.
+const runs: Array<{ key: string; name: string; pass: () => number; ns: number[] }> = [];
 for (const [name, hosts, drains, lfLast] of cases) {
   for (const before of [true, false]) {
     const c = setup(hosts, drains, before, lfLast);
     made.push(...c.drains);
-    ns.set(`${before}${drains}${lfLast}`, measure(`${before ? 'before' : 'now   '}  ${name}`, c.pass));
+    runs.push({ key: `${before}${drains}${lfLast}`, name: `${before ? 'before' : 'now   '}  ${name}`, pass: c.pass, ns: [] });
   }
 }
+// The speed of a shared machine drifts by tens of percent from one second to
+// the next: every case runs in short rounds, interleaved with the others, and
+// the median round is kept, so a slow spell hits every case alike.
+let checksum = 0;
+for (const r of runs) {
+  const warmEnd = Date.now() + 300;
+  while (Date.now() < warmEnd) r.pass();
+}
+const rounds = Math.max(3, Math.round((SECONDS * 1000) / ROUND_MS));
+for (let i = 0; i < rounds; i++) for (const r of runs) r.ns.push(round(r.pass));
+const ns = new Map<string, number>();
+for (const r of runs) {
+  const m = median(r.ns);
+  ns.set(r.key, m);
+  console.log(`${r.name.padEnd(44)} ${m.toFixed(1).padStart(7)} ns CPU/input msg ${(1e9 / m / 1e6).toFixed(2).padStart(6)} M msg/CPU-s  (median of ${rounds} rounds, ${Math.min(...r.ns).toFixed(0)}-${Math.max(...r.ns).toFixed(0)})`);
+}
+console.log(`(check ${checksum % 1000})`);
 for (const before of [true, false]) {
   const a = ns.get(`${before}1false`);
   const b = ns.get(`${before}10false`);
   if (a !== undefined && b !== undefined) console.log(`${before ? 'before' : 'now   '}  fan-out ÷ one drain: ${(b / a).toFixed(2)}×`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
 }
 for (const d of made) d.destroy();
