@@ -122,6 +122,10 @@ export abstract class Drain {
   private runStart = 0;
   private runEnd = 0;
   private runDst = 0;
+  // The run is all the ring holds (it began at the start of an empty ring):
+  // when it is settled, a drain that can send it as it lies in the chunk may
+  // (sendInPlace).
+  private runAlone = false;
   // What the last extendRun() did, for retractRun().
   private extendedFrom = 0;
   private extendedLength = 0;
@@ -212,11 +216,12 @@ export abstract class Drain {
   /**
    * Hot path: queue one message. Returns PAUSE if the feeder should stop reading.
    *
-   * `stable` says `src` is an input chunk that stays unchanged until the input
-   * calls settlePendingCopies(). Then consecutive messages of the chunk whose
-   * records would lie back to back in the ring exactly as the bytes lie in the
-   * chunk (octet-counted in → octet-counted out, LF in → LF out) are reserved
-   * one by one but copied as one run: one copy per run instead of one per message.
+   * `stable` says `src` is an input chunk that nobody changes (see
+   * Router.route). Then consecutive messages of the chunk whose records would
+   * lie back to back in the ring exactly as the bytes lie in the chunk
+   * (octet-counted in → octet-counted out, LF in → LF out) are reserved one by
+   * one but copied as one run when the input calls settlePendingCopies(): one
+   * copy per run instead of one per message, or none (see settleRun).
    */
   push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
     const len = this.recordLength(end - start);
@@ -227,16 +232,19 @@ export abstract class Drain {
       }
       this.settleRun();
     }
+    const prefix = stable ? this.runPrefixLength(end - start) : -1;
+    if (prefix >= 0 && this.ring.count > 0) this.beforeRun();
+    const wasEmpty = this.ring.count === 0;
     let at = this.ring.alloc(len);
     if (at < 0) at = this.makeRoom(len);
     if (at < 0) return ACCEPTED; // larger than the whole ring: counted in makeRoom
-    const prefix = stable ? this.runPrefixLength(end - start) : -1;
     if (prefix >= 0) {
       this.writeRunPrefix(this.ring.buf, at, end - start);
       this.runSrc = src;
       this.runStart = start;
       this.runEnd = end;
       this.runDst = at + prefix;
+      this.runAlone = wasEmpty && at === 0;
       pendingRuns.push(this);
     } else {
       this.writeRecord(this.ring.buf, at, src, start, end);
@@ -292,14 +300,63 @@ export abstract class Drain {
     return ACCEPTED;
   }
 
-  /** Performs this drain's deferred copy, if any. */
+  /**
+   * Performs this drain's deferred copy, if any. A run that is all the ring
+   * holds may not need copying at all: where the chunk holds exactly the
+   * records the ring would (framing bytes included), the drain may hand that
+   * part of the chunk to its transport as it is (sendInPlace) and the ring is
+   * empty again.
+   */
   settleRun(): void {
     const src = this.runSrc;
     if (src === null) return;
     this.runSrc = null;
     const buf = this.ring.buf;
+    if (this.runAlone) {
+      const from = this.runStart - this.runDst;
+      const to = from + this.ring.bytes;
+      if (from >= 0 && to <= src.length && this.inPlaceMatches(src, from, to) && this.sendInPlace(src.subarray(from, to), this.ring.count)) {
+        this.ring.clear();
+        this.takes++;
+        return;
+      }
+    }
     src.copy(buf, this.runDst, this.runStart, this.runEnd);
     this.writeRunSuffix(buf, this.runDst + this.runEnd - this.runStart);
+  }
+
+  /**
+   * Whether `src[from:to]`, the run with the framing bytes around it, is
+   * byte for byte what the ring holds: the prefix written into the ring
+   * (ring.buf[0:runDst]) lies in the chunk right before the run, and the
+   * suffix right after it.
+   */
+  private inPlaceMatches(src: Buffer, from: number, to: number): boolean {
+    const ring = this.ring.buf;
+    for (let i = 0; i < this.runDst; i++) if (src[from + i] !== ring[i]) return false;
+    return this.suffixInPlace(src, this.runEnd, to);
+  }
+
+  /** Whether `src[at:to]` is the suffix writeRunSuffix() writes (e.g. one LF). */
+  protected suffixInPlace(_src: Buffer, at: number, to: number): boolean {
+    return at === to;
+  }
+
+  /**
+   * A run is about to start on a ring that holds records. A drain that sends
+   * runs in place may hand those records to its transport now, so that the
+   * run is all the ring holds when it is settled.
+   */
+  protected beforeRun(): void {}
+
+  /**
+   * For drains whose transport can send bytes as they lie in the input chunk:
+   * takes `view` (`count` whole records, a view of a chunk nobody changes) for
+   * delivery and returns true, or returns false and the run is copied into
+   * the ring as usual.
+   */
+  protected sendInPlace(_view: Buffer, _count: number): boolean {
+    return false;
   }
 
   /** True for the `block` policy: a full ring refuses messages instead of dropping any. */

@@ -19,7 +19,7 @@ export class StreamConnection implements Feeder, FrameHandler {
   private readonly framer: StreamFramer;
   private readonly fallback: Buffer;
   private held: Buffer | null = null;
-  /** The chunk being framed: frames inside it are stable until we settle (see Router.route). */
+  /** The chunk being framed: a fresh socket read, which nobody changes, so frames inside it are stable (see Router.route). */
   private chunk: Buffer | null = null;
   private paused = false;
   private resumeQueued = false;

@@ -168,6 +168,14 @@ export class ByteRing {
     return moved;
   }
 
+  /** Forgets every record (their bytes went elsewhere). Keeps the memory. */
+  clear(): void {
+    this.count = 0;
+    this.bytes = 0;
+    this.first = this.head = this.tail = 0;
+    this.wrapped = false;
+  }
+
   /** Gives memory back: an empty ring releases its buffers. */
   trim(): void {
     if (this.count === 0) {

@@ -46,8 +46,9 @@ export class Router {
    * can ask it to pause (PAUSE) or refuse the message (REFUSED: nothing was
    * queued anywhere, hold it and try again once resumed). Without one, a
    * refused message is counted as dropped by the full drain. `stable`: `buf`
-   * is an input chunk left unchanged until settlePendingCopies() (drain.ts),
-   * which lets drains defer and merge copies.
+   * is an input chunk that nobody changes, ever (a fresh socket read): drains
+   * defer and merge their copies from it until settlePendingCopies()
+   * (drain.ts), and may keep parts of it to send as they are.
    */
   route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null, stable = false): number {
     const drains = this.table.lookup(buf, hostStart, hostEnd);

@@ -64,9 +64,11 @@ export class Segments {
 
 export interface Batch {
   buf: Buffer;
-  /** The whole buffer `buf` is a view of, reused once the write completes. */
-  store: Buffer;
+  /** The whole buffer `buf` is a view of, reused once the write completes; null for a view of an input chunk. */
+  store: Buffer | null;
   segs: Segments;
+  /** For a view of an input chunk: the chunk's bytes it keeps alive (see StreamLink.sendInPlace). */
+  pinned: number;
 }
 
 /** One link's spare batch buffers and segment lists. */
@@ -90,7 +92,7 @@ export class BatchPools {
   /** A written batch's parts come back. */
   release(b: Batch): void {
     this.giveSegments(b.segs);
-    if (b.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(b.store);
+    if (b.store !== null && b.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(b.store);
   }
 
   /** An idle link gives its spare buffers back. */

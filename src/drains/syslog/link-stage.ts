@@ -126,7 +126,7 @@ export class LinkStage {
     if (this.len === 0) return null;
     this.settleRun();
     const store = this.store!;
-    const b: Batch = { buf: store.subarray(0, this.len), store, segs: this.segs };
+    const b: Batch = { buf: store.subarray(0, this.len), store, segs: this.segs, pinned: 0 };
     this.store = null;
     this.len = 0;
     this.segs = this.pools.segments();

@@ -62,6 +62,22 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
     if (!this.octet) dst[at] = 0x0a;
   }
 
+  protected suffixInPlace(src: Buffer, at: number, to: number): boolean {
+    return this.octet ? at === to : to === at + 1 && src[at] === 0x0a;
+  }
+
+  /** A run that lies in its input chunk exactly as the link would send it goes out from there (see StreamLink.sendInPlace). */
+  protected sendInPlace(view: Buffer, count: number): boolean {
+    if (this.closing || !this.link.sendInPlace(this, view, count)) return false;
+    this.inflight += count;
+    return true;
+  }
+
+  /** What the ring holds goes ahead of the next run, if the link can send that run in place. */
+  protected beforeRun(): void {
+    if (!this.closing) this.link.sendAheadOfRun(this);
+  }
+
   /**
    * Hot path: a message for a drain with nothing queued goes straight into
    * the shared link's next batch when there is room (see link-stage.ts);

@@ -1,0 +1,113 @@
+// In-place sending: a syslog stream drain alone on its link sends runs of
+// messages as they lie in the input chunk (StreamLink.sendInPlace), without
+// copying them into its ring. What must hold whichever way a message goes:
+// every message once, intact, in the order sent, exact counters, and a
+// bounded amount of input kept alive while the destination is slow.
+import t from 'tap';
+import '../../../src/drains';
+import { IN_PLACE_PIN_BYTES, liveLinks, type StreamLink } from '../../../src/drains/syslog/stream-link';
+import { startTestRouter } from '../../helpers/router';
+import { startSyslogReceiver, type SyslogReceiver } from '../../helpers/syslog-receiver';
+import { drainsOf, octet, sendTcp, until } from '../../inputs/stream-helpers';
+
+const PAD = 'x'.repeat(180);
+
+function linkTo(rx: SyslogReceiver): StreamLink {
+  for (const l of liveLinks()) if (l.dest.port === rx.port) return l;
+  throw new Error(`no link to port ${rx.port}`);
+}
+
+/**
+ * `n` messages for host h-0 as a sender frames them, and the lines a
+ * receiver should see. Every 97th is an RFC 3164 line (rewritten as RFC 5424
+ * in a scratch buffer, so it goes through the ring between in-place runs);
+ * with LF framing every 101st ends in CR LF (the CR is not part of the
+ * message, so it cannot be sent in place).
+ */
+function traffic(n: number, framing: 'octet' | 'lf'): { frames: Buffer[]; expected: RegExp[] } {
+  const frames: Buffer[] = [];
+  const expected: RegExp[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 97 === 3) {
+      const msg = `<14>May  1 10:00:00 h-0 app: ${i} ${PAD}`;
+      frames.push(framing === 'octet' ? octet(msg) : Buffer.from(`${msg}\n`));
+      expected.push(new RegExp(`^<14>1 \\S+ h-0 app - - - ${i} ${PAD}$`));
+      continue;
+    }
+    const msg = `<14>1 2024-05-01T10:00:00Z h-0 app - - - ${i} ${PAD}`;
+    frames.push(framing === 'octet' ? octet(msg) : Buffer.from(i % 101 === 7 ? `${msg}\r\n` : `${msg}\n`));
+    expected.push(new RegExp(`^<14>1 2024-05-01T10:00:00Z h-0 app - - - ${i} ${PAD}$`));
+  }
+  return { frames, expected };
+}
+
+/** The index of the first line that is not the one expected there, or -1. */
+function firstMismatch(lines: string[], expected: RegExp[]): number {
+  for (let i = 0; i < Math.max(lines.length, expected.length); i++) if (i >= lines.length || i >= expected.length || !expected[i].test(lines[i])) return i;
+  return -1;
+}
+
+for (const [inFraming, outFraming] of [['octet', 'octet'], ['lf', 'lf'], ['octet', 'lf'], ['lf', 'octet']] as const) {
+  const same = inFraming === outFraming;
+  t.test(`${inFraming} in, ${outFraming} out, fan-out to two destinations: every message once, intact, in order`, async (t) => {
+    const rx = [await startSyslogReceiver({ framing: outFraming }), await startSyslogReceiver({ framing: outFraming })];
+    const r = await startTestRouter({ routes: rx.map((x, i): [string, string] => ['h-0', `${x.url}${x.url.includes('?') ? '&' : '?'}name=d-${i}`]) });
+    t.teardown(async () => {
+      await r.close();
+      for (const x of rx) await x.close();
+    });
+    // A first message connects the links, so the bulk meets them up.
+    await sendTcp(r.ports.tcp, [inFraming === 'octet' ? octet('<14>1 2024-05-01T10:00:00Z h-0 app - - - warm-up') : '<14>1 2024-05-01T10:00:00Z h-0 app - - - warm-up\n']);
+    for (const x of rx) await x.waitFor(1);
+    const n = 30_000; // ~7 MB: many socket reads, frames straddling them
+    const { frames, expected } = traffic(n, inFraming);
+    await sendTcp(r.ports.tcp, frames);
+    for (const x of rx) await x.waitFor(n + 1, 30_000);
+    for (const [i, x] of rx.entries()) {
+      t.equal(firstMismatch(x.lines().slice(1), expected), -1, `destination ${i}: ${n} messages, each intact, in order, none twice`);
+      const link = linkTo(x);
+      if (same) t.ok(link.inPlaceRuns > 0, `destination ${i}: runs went out in place (${link.inPlaceRuns})`);
+      else t.equal(link.inPlaceRuns, 0, `destination ${i}: framing rewritten, nothing in place`);
+    }
+    const drains = drainsOf(r.app, 'h-0');
+    await until(() => drains.every((d) => d.queued === 0), 'all confirmed');
+    t.same(
+      drains.map((d) => d.stats.delivered),
+      [n + 1, n + 1],
+      'each drain counts every message delivered, in place or not',
+    );
+    t.ok(rx.every((x) => linkTo(x).pinnedBytes === 0), 'no input chunk kept alive once everything is confirmed');
+  });
+}
+
+t.test('a destination that stops reading: in-place sending stops at its bound, the ring takes over, nothing is lost', async (t) => {
+  const rx = await startSyslogReceiver();
+  const r = await startTestRouter({ routes: [['h-0', `${rx.url}?name=slow`]], env: { DRAIN_BUFFER_BYTES: String(64 << 20), DRAIN_BUFFER_MESSAGES: '1000000' } });
+  t.teardown(async () => {
+    await r.close();
+    await rx.close();
+  });
+  await sendTcp(r.ports.tcp, [octet('<14>1 2024-05-01T10:00:00Z h-0 app - - - warm-up')]);
+  await rx.waitFor(1);
+  rx.stall();
+  const n = 60_000; // ~14 MB: more than the kernel's buffers and the in-place bound together
+  const { frames, expected } = traffic(n, 'octet');
+  const sent = sendTcp(r.ports.tcp, frames);
+  const [d] = drainsOf(r.app, 'h-0');
+  const link = linkTo(rx);
+  await until(() => d.ring.count > 0, 'the ring takes what in-place sending may not', 20_000);
+  let maxPinned = 0;
+  for (let i = 0; i < 20; i++) {
+    maxPinned = Math.max(maxPinned, link.pinnedBytes);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+  t.ok(maxPinned <= IN_PLACE_PIN_BYTES, `input kept alive stays within its bound while stalled (${maxPinned} bytes)`);
+  rx.unstall();
+  await sent;
+  await rx.waitFor(n + 1, 60_000);
+  t.equal(firstMismatch(rx.lines().slice(1), expected), -1, `${n} messages, each intact, in order, none twice`);
+  await until(() => d.queued === 0, 'all confirmed');
+  t.equal(d.stats.delivered, n + 1, 'counted exactly');
+  t.equal(Object.values(d.stats.dropped).reduce((a, b) => a + b, 0), 0, 'nothing dropped');
+  t.ok(link.inPlaceRuns > 0, 'in place before and after the stall');
+});
