@@ -395,8 +395,10 @@ export abstract class Drain {
   protected countDropped(reason: DropReason, count: number): void {
     this.stats.dropped[reason] += count;
     // The L10 notice speaks of buffer overflow: a destination that rejected a
-    // batch (4xx, retries exhausted) gets no notice claiming one.
-    if (reason === 'overflow' || reason === 'full' || reason === 'oversize') this.noteDrop(count);
+    // batch (4xx, retries exhausted) or a datagram too large to send
+    // (oversize, UDP) gets no notice claiming one. A message larger than the
+    // whole ring does (makeRoom).
+    if (reason === 'overflow' || reason === 'full') this.noteDrop(count);
   }
 
   /**
@@ -462,6 +464,7 @@ export abstract class Drain {
     this.settleRun();
     if (!this.ring.canEverHold(len)) {
       this.countDropped('oversize', 1);
+      this.noteDrop(1);
       return -1;
     }
     let dropped = 0;
