@@ -16,12 +16,12 @@
 // Both the data buffer and the slot arrays are allocated on the first record
 // and doubled as the backlog needs (data up to `maxBytes`, slots up to
 // `maxCount`); `trim()` gives the memory back once the ring is empty. They
-// start small (1 KiB, 8 slots): 10,000 drains that each queue a message or two
+// start small (1 KiB, 32 slots): 10,000 drains that each queue a message or two
 // while a connection comes up should not take 40 MB.
 
 const EMPTY = Buffer.alloc(0);
 const NO_SLOTS = new Uint32Array(0);
-const INITIAL_SLOTS = 8;
+const INITIAL_SLOTS = 32;
 
 export class ByteRing {
   /** The storage; replaced when the ring grows or is trimmed. Writers use it right after `alloc()`. */
