@@ -3,7 +3,8 @@
 // and no cached routes exist), so a load balancer can wait for it.
 // /metrics: Prometheus text exposition.
 import type { FastifyInstance } from 'fastify';
-import { registry } from '../telemetry/metrics';
+import { Readable } from 'node:stream';
+import { metricsContentType, metricsPieces } from '../telemetry/metrics';
 
 export interface Readiness {
   /** Empty when ready; otherwise what is missing, in words. */
@@ -18,7 +19,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { readiness: Read
     return { status: 'ready' };
   });
   app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
+    reply.header('content-type', metricsContentType);
+    return reply.send(Readable.from(metricsPieces()));
   });
 }

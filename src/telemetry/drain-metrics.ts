@@ -1,20 +1,21 @@
 // Per-drain metrics, read from each drain's own plain counters at scrape time
 // (see scraped() in metrics.ts).
-import { scraped } from './metrics';
+import { labelText, scraped } from './metrics';
 import type { Drain, DropReason } from '../drains/drain';
 
-const live = new Set<Drain>();
+// Every drain, with its labels rendered once (`drain="…",kind="…"`).
+const live = new Map<Drain, string>();
 
 export function trackDrain(d: Drain): void {
-  live.add(d);
+  live.set(d, labelText({ drain: d.label, kind: d.kind }));
 }
 
 export function untrackDrain(d: Drain): void {
   live.delete(d);
 }
 
-export function liveDrains(): ReadonlySet<Drain> {
-  return live;
+export function liveDrains(): Iterable<Drain> {
+  return live.keys();
 }
 
 const labelNames = ['drain', 'kind'] as const;
@@ -29,7 +30,7 @@ function active(d: Drain): boolean {
 
 function perDrain(type: 'counter' | 'gauge', name: string, help: string, value: (d: Drain) => number): void {
   scraped(type, name, help, labelNames, (emit) => {
-    for (const d of live) if (active(d)) emit({ drain: d.label, kind: d.kind }, value(d));
+    for (const [d, labels] of live) if (active(d)) emit(labels, value(d));
   });
 }
 const counter = (name: string, help: string, value: (d: Drain) => number): void => perDrain('counter', name, help, value);
@@ -52,11 +53,11 @@ scraped(
   'Messages a drain dropped, by reason: overflow (ring full, oldest dropped), full (block policy, input could not wait), rejected (destination refused), retries_exhausted, shutdown, oversize.',
   ['drain', 'kind', 'reason'],
   (emit) => {
-    for (const d of live) {
+    for (const [d, labels] of live) {
       if (!active(d)) continue;
       for (const r of reasons) {
         const v = d.stats.dropped[r];
-        if (v > 0 || r === 'overflow') emit({ drain: d.label, kind: d.kind, reason: r }, v);
+        if (v > 0 || r === 'overflow') emit(`${labels},reason="${r}"`, v);
       }
     }
   },

@@ -5,7 +5,7 @@ import t from 'tap';
 import logsApi from '../../src/http/logs-api';
 import { LogStore } from '../../src/store/log-store';
 import { migrate } from '../../src/store/migrate';
-import { registry } from '../../src/telemetry/metrics';
+import { metricValue } from '../helpers/metrics';
 import { backends, logger } from '../store/db-fixture';
 
 t.setTimeout(120_000); // PGlite start-up is slow on a loaded machine
@@ -59,8 +59,7 @@ function follow(base: string, path: string): Promise<{ res: http.IncomingMessage
 }
 
 async function followers(): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'switchyard_store_follow_clients');
-  return Number(m?.values[0]?.value ?? 0);
+  return metricValue('switchyard_store_follow_clients');
 }
 
 async function until(cond: () => Promise<boolean> | boolean, what: string): Promise<void> {

@@ -1,5 +1,5 @@
 // Shared by the HTTP ingest tests: posting, logplex bodies, metric reads.
-import { registry } from '../../src/telemetry/metrics';
+import { metricValue } from '../helpers/metrics';
 
 export interface Answer {
   status: number;
@@ -32,11 +32,7 @@ export function logplexHeaders(count: number, extra: Record<string, string> = {}
 
 /** The current value of a counter with these labels (0 if never counted). */
 export async function counterValue(name: string, labels: Record<string, string>): Promise<number> {
-  const m = registry.getSingleMetric(name);
-  if (m === undefined) return 0;
-  const { values } = await m.get();
-  const hit = values.find((v) => Object.entries(labels).every(([k, want]) => String(v.labels[k]) === want));
-  return hit === undefined ? 0 : hit.value;
+  return metricValue(name, labels);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

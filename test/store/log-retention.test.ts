@@ -3,17 +3,15 @@ import pino from 'pino';
 import { Retention } from '../../src/store/retention';
 import { LogStore } from '../../src/store/log-store';
 import { migrate } from '../../src/store/migrate';
-import { registry } from '../../src/telemetry/metrics';
+import { metricValue } from '../helpers/metrics';
 import { backends, logger } from './db-fixture';
 
 async function deletedMetric(reason: string): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'switchyard_store_retention_deleted_rows_total');
-  return Number(m?.values.find((v) => v.labels.reason === reason)?.value ?? 0);
+  return metricValue('switchyard_store_retention_deleted_rows_total', { reason });
 }
 
 async function forgottenMetric(): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'switchyard_store_retention_forgotten_keys_total');
-  return Number(m?.values[0]?.value ?? 0);
+  return metricValue('switchyard_store_retention_forgotten_keys_total');
 }
 
 t.setTimeout(120_000); // PGlite start-up is slow on a loaded machine

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { keyProblem, LogStore, MAX_KEY_LENGTH } from '../../src/store/log-store';
 import { migrate } from '../../src/store/migrate';
-import { registry } from '../../src/telemetry/metrics';
+import { metricValue } from '../helpers/metrics';
 import { backends, logger } from './db-fixture';
 
 /** Lines back to back plus their end offsets, as a drain hands them over. */
@@ -14,9 +14,7 @@ function batch(lines: Array<string | Buffer>): { buf: Buffer; ends: Uint32Array;
 }
 
 async function metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-  const v = m?.values.find((x) => Object.entries(labels).every(([k, want]) => (x.labels as Record<string, unknown>)[k] === want));
-  return v === undefined ? 0 : Number(v.value);
+  return metricValue(name, labels);
 }
 
 const ALL = { afterId: '0', since: null, until: null };

@@ -5,7 +5,7 @@ import type { DrainContext } from '../../../src/drains/url';
 import { BATCH_MESSAGES, PersistentDrain } from '../../../src/drains/persistent/persistent-drain';
 import { LogStore } from '../../../src/store/log-store';
 import { migrate } from '../../../src/store/migrate';
-import { registry } from '../../../src/telemetry/metrics';
+import { metricValue } from '../../helpers/metrics';
 import { backends, logger } from '../../store/db-fixture';
 
 t.setTimeout(120_000); // PGlite start-up is slow on a loaded machine
@@ -70,8 +70,7 @@ async function until(cond: () => Promise<boolean> | boolean, what: string, ms = 
 }
 
 async function batches(): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === 'switchyard_store_batches_total');
-  return Number(m?.values[0]?.value ?? 0);
+  return metricValue('switchyard_store_batches_total');
 }
 
 const msg = (i: number) => Buffer.from(`<14>1 2026-01-01T00:00:00Z h app - - - message ${i}`);

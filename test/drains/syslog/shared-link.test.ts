@@ -9,7 +9,7 @@ import { linkKey, StreamLinkPool } from '../../../src/drains/syslog/link-pool';
 import { STAGE_BYTES } from '../../../src/drains/syslog/link-stage';
 import { parseSyslogUrl } from '../../../src/drains/syslog/config';
 import type { Drain } from '../../../src/drains/drain';
-import { registry } from '../../../src/telemetry/metrics';
+import { metricsText } from '../../../src/telemetry/metrics';
 import { startTestRouter } from '../../helpers/router';
 import { startSyslogReceiver } from '../../helpers/syslog-receiver';
 import { accounted, drainsOf, octet, sendTcp, until } from '../../inputs/stream-helpers';
@@ -19,7 +19,7 @@ const PER_HOST = 20;
 const line = (h: number, i: number): string => `<14>1 2024-05-01T10:00:00Z h-${h} app - - - ${i}`;
 
 async function connections(state: string): Promise<number> {
-  const m = new RegExp(`^switchyard_drain_connections\\{transport="tcp",state="${state}"\\} (\\d+)$`, 'm').exec(await registry.metrics());
+  const m = new RegExp(`^switchyard_drain_connections\\{transport="tcp",state="${state}"\\} (\\d+)$`, 'm').exec(await metricsText());
   return m ? Number(m[1]) : NaN;
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import pino from 'pino';
 import * as grpc from '@grpc/grpc-js';
 import { EnvoyInput, envoyDefaults, type EnvoyInputOptions } from '../../../src/inputs/envoy';
-import { registry } from '../../../src/telemetry/metrics';
+import { metricValue } from '../../helpers/metrics';
 import { startTestRouter } from '../../helpers/router';
 import { startSyslogReceiver } from '../../helpers/syslog-receiver';
 import { httpEntry, openAlsStream, tcpEntry } from './als-client';
@@ -36,11 +36,6 @@ function received(r: { messages: Buffer[] }): Received[] {
   return r.messages.map(parseReceived);
 }
 
-async function metricValue(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const m = await registry.getSingleMetric(name)!.get();
-  const v = m.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
-  return v ? v.value : 0;
-}
 
 /** Waits for a condition the server reaches asynchronously (no timing is asserted). */
 async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
