@@ -60,8 +60,18 @@ export async function httpEvents(app: FastifyInstance, opts: HttpIngestOptions):
   if (auth !== null) app.addHook('onRequest', auth);
 
   // JSON only: without this, text/plain would reach the schema as a string.
+  // Bodies are counted as parsed, after any Content-Encoding, as /syslog
+  // counts them (Content-Length would count compressed bytes, or none when
+  // chunked).
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    stats.bytes += Buffer.byteLength(body as string);
+    json(req, body as string, done);
+  });
   app.addContentTypeParser('application/x-ndjson', { parseAs: 'string' }, (_req, body, done) => {
+    stats.bytes += Buffer.byteLength(body as string);
     try {
       done(null, parseNdjson(body as string));
     } catch (err) {
@@ -78,8 +88,6 @@ export async function httpEvents(app: FastifyInstance, opts: HttpIngestOptions):
       if (!Array.isArray(req.body)) req.body = [req.body];
     },
     handler: async (req, reply) => {
-      const len = Number(req.headers['content-length']);
-      if (Number.isFinite(len)) stats.bytes += len;
       if (req.validationError !== undefined) {
         stats.parseErrors++;
         const problems = describeProblems(req.validationError.validation);

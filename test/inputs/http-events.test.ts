@@ -1,9 +1,10 @@
 // POST /events end to end: JSON events become RFC 5424 messages on a real
 // syslog drain; invalid requests are refused whole.
+import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { startTestRouter } from '../helpers/router';
 import { startSyslogReceiver } from '../helpers/syslog-receiver';
-import { post } from './http-ingest-helpers';
+import { counterValue, post } from './http-ingest-helpers';
 
 type Tap = { teardown(fn: () => unknown): void };
 
@@ -52,6 +53,22 @@ t.test('NDJSON', async (t) => {
   t.equal(r.status, 204, r.text);
   await rx.waitFor(3);
   t.same(rx.lines(), [1, 2, 3].map((i) => `<14>1 2026-11-22T03:00:00.000Z api-prod app 1 - - line ${i}`));
+});
+
+t.test('bytes are counted as parsed: a gzip body by what it inflates to, as /syslog counts', async (t) => {
+  const { rx, port } = await setup(t);
+  const body = JSON.stringify(Array.from({ length: 50 }, (_, i) => ({ hostname: 'api-prod', tag: 'web.1', message: `repeated line ${i} ${'x'.repeat(100)}` })));
+  const packed = gzipSync(body);
+  t.ok(packed.length * 4 < body.length, 'the body compresses well');
+  const before = await counterValue('switchyard_input_bytes_total', { input: 'http_events' });
+  const r = await post(port, '/events', packed, { ...json, 'content-encoding': 'gzip' });
+  t.equal(r.status, 204, r.text);
+  await rx.waitFor(50);
+  const nd = `${JSON.stringify({ hostname: 'api-prod', tag: 'web.1', message: 'ünïcode', time: '2026-11-22T03:00:00Z' })}\n`;
+  const r2 = await post(port, '/events', nd, ndjson);
+  t.equal(r2.status, 204, r2.text);
+  await rx.waitFor(51);
+  t.equal(await counterValue('switchyard_input_bytes_total', { input: 'http_events' }), before + body.length + Buffer.byteLength(nd));
 });
 
 t.test('invalid events: 400 listing what is wrong, nothing delivered', async (t) => {
