@@ -6,9 +6,10 @@
 import t from 'tap';
 import '../../../src/drains';
 import { IN_PLACE_PIN_BYTES, liveLinks, type StreamLink } from '../../../src/drains/syslog/stream-link';
+import { makeCerts } from '../../helpers/certs';
 import { startTestRouter } from '../../helpers/router';
 import { startSyslogReceiver, type SyslogReceiver } from '../../helpers/syslog-receiver';
-import { drainsOf, octet, sendTcp, until } from '../../inputs/stream-helpers';
+import { drainsOf, octet, sendTcp, sendTls, until } from '../../inputs/stream-helpers';
 
 const PAD = 'x'.repeat(180);
 
@@ -110,4 +111,25 @@ t.test('a destination that stops reading: in-place sending stops at its bound, t
   t.equal(d.stats.delivered, n + 1, 'counted exactly');
   t.equal(Object.values(d.stats.dropped).reduce((a, b) => a + b, 0), 0, 'nothing dropped');
   t.ok(link.inPlaceRuns > 0, 'in place before and after the stall');
+});
+
+t.test('TLS in: runs of decrypted reads go out in place, every message intact and in order', async (t) => {
+  const certs = makeCerts();
+  const rx = await startSyslogReceiver();
+  const r = await startTestRouter({
+    routes: [['h-0', `${rx.url}?name=from-tls`]],
+    env: { SYSLOG_TLS_CERT_PEM: certs.serverCert, SYSLOG_TLS_KEY_PEM: certs.serverKey },
+  });
+  t.teardown(async () => {
+    await r.close();
+    await rx.close();
+  });
+  await sendTcp(r.ports.tcp, [octet('<14>1 2024-05-01T10:00:00Z h-0 app - - - warm-up')]);
+  await rx.waitFor(1);
+  const n = 30_000;
+  const { frames, expected } = traffic(n, 'octet');
+  await sendTls(r.ports.tls, frames, { ca: certs.ca });
+  await rx.waitFor(n + 1, 30_000);
+  t.equal(firstMismatch(rx.lines().slice(1), expected), -1, `${n} messages over TLS, each intact, in order, none twice`);
+  t.ok(linkTo(rx).inPlaceRuns > 0, `runs went out in place (${linkTo(rx).inPlaceRuns})`);
 });
