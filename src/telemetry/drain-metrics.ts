@@ -29,8 +29,11 @@ function active(d: Drain): boolean {
 }
 
 function perDrain(type: 'counter' | 'gauge', name: string, help: string, value: (d: Drain) => number): void {
-  scraped(type, name, help, labelNames, (emit) => {
-    for (const [d, labels] of live) if (active(d)) emit(labels, value(d));
+  scraped(type, name, help, labelNames, function* (emit) {
+    for (const [d, labels] of live) {
+      if (active(d)) emit(labels, value(d));
+      yield;
+    }
   });
 }
 const counter = (name: string, help: string, value: (d: Drain) => number): void => perDrain('counter', name, help, value);
@@ -52,13 +55,15 @@ scraped(
   'switchyard_drain_messages_dropped_total',
   'Messages a drain dropped, by reason: overflow (ring full, oldest dropped), full (block policy, input could not wait), rejected (destination refused), retries_exhausted, shutdown, oversize.',
   ['drain', 'kind', 'reason'],
-  (emit) => {
+  function* (emit) {
     for (const [d, labels] of live) {
-      if (!active(d)) continue;
-      for (const r of reasons) {
-        const v = d.stats.dropped[r];
-        if (v > 0 || r === 'overflow') emit(`${labels},reason="${r}"`, v);
+      if (active(d)) {
+        for (const r of reasons) {
+          const v = d.stats.dropped[r];
+          if (v > 0 || r === 'overflow') emit(`${labels},reason="${r}"`, v);
+        }
       }
+      yield;
     }
   },
 );
