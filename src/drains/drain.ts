@@ -76,6 +76,7 @@ export function settlePendingCopies(): void {
 const LOW_WATER = 0.5;
 
 /** Drain.extendRun() answers. */
+export const RUN_EXTENDED_HIGH = 2;
 export const RUN_EXTENDED = 1;
 export const RUN_FULL = 0;
 export const RUN_BROKEN = -1;
@@ -256,13 +257,14 @@ export abstract class Drain {
    * Hot path, the router's fast path (Router.deliver): if the next message of
    * a stable chunk, `src[start:end]`, simply extends this drain's deferred run
    * (same chunk, the bytes between match, the record goes right after the last
-   * one), reserves it and returns RUN_EXTENDED. Such a message fits as it is:
-   * it can be neither refused nor make room by dropping, so wouldRefuse() has
+   * one), reserves it and returns RUN_EXTENDED, or RUN_EXTENDED_HIGH when the
+   * ring is now above its high-water mark. Such a message fits as it is: it
+   * can be neither refused nor make room by dropping, so wouldRefuse() has
    * nothing to say about it. Otherwise nothing changes and the answer says
    * why: RUN_BROKEN (no run on this chunk, or the bytes between do not match:
    * likely so for the next message too) or RUN_FULL (the record would not go
-   * at the tail as the ring is now). The router then calls afterExtend() (or
-   * retractRun() to take it back).
+   * at the tail as the ring is now). The router then calls afterExtend() if
+   * any target answered RUN_EXTENDED_HIGH (or retractRun() to take it back).
    */
   extendRun(src: Buffer, start: number, end: number): number {
     if (this.runSrc !== src || !this.gapMatches(src, this.runEnd, start)) return RUN_BROKEN;
@@ -271,7 +273,8 @@ export abstract class Drain {
     this.extendedFrom = this.runEnd;
     this.extendedLength = len;
     this.runEnd = end;
-    return RUN_EXTENDED;
+    if (!this.flushQueued) scheduleFlush(this);
+    return this.policy !== 'drop' && this.cutLooseAt === 0 && this.aboveHighWater() ? RUN_EXTENDED_HIGH : RUN_EXTENDED;
   }
 
   /**
@@ -283,7 +286,11 @@ export abstract class Drain {
     this.runEnd = this.extendedFrom;
   }
 
-  /** After extendRun() for every target: what push() does after queueing. */
+  /**
+   * After extendRun() for every target, when one answered RUN_EXTENDED_HIGH:
+   * what push() does after queueing above the high-water mark (pause the
+   * feeder). RUN_EXTENDED needs nothing more: extendRun() scheduled the flush.
+   */
   afterExtend(feeder: Feeder | null): number {
     return this.afterPush(feeder);
   }

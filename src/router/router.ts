@@ -1,7 +1,7 @@
 // The router: one message in, a copy queued on every drain its hostname maps
 // to. It holds one reference to the current route table, which the route
 // manager replaces whole on every change.
-import { RUN_BROKEN, RUN_EXTENDED, type Drain, type Feeder } from '../drains/drain';
+import { RUN_BROKEN, RUN_EXTENDED, RUN_EXTENDED_HIGH, type Drain, type Feeder } from '../drains/drain';
 import { scraped } from '../telemetry/metrics';
 import { RouteTable } from './route-table';
 import { ACCEPTED, PAUSE, REFUSED, UNROUTED } from './verdict';
@@ -83,8 +83,15 @@ export class Router {
     if (stable && (drains !== this.slowDrains || buf !== this.slowSrc)) {
       let i = 0;
       let why = RUN_EXTENDED;
-      while (i < drains.length && (why = drains[i].extendRun(buf, start, end)) === RUN_EXTENDED) i++;
+      let high = false;
+      for (; i < drains.length; i++) {
+        why = drains[i].extendRun(buf, start, end);
+        if (why < RUN_EXTENDED) break;
+        if (why === RUN_EXTENDED_HIGH) high = true;
+      }
       if (i === drains.length) {
+        // Above a high-water mark: the pause protocol, for every target.
+        if (!high) return ACCEPTED;
         let verdict = ACCEPTED;
         for (let k = 0; k < drains.length; k++) if (drains[k].afterExtend(feeder) === PAUSE) verdict = PAUSE;
         return verdict;
