@@ -20,7 +20,8 @@
 // sockets). Numbers guide optimisation; they are not assertions.
 import pino from 'pino';
 import { createDrain, parseDrainUrl } from '../../src/drains';
-import { settlePendingCopies, type Drain, type Feeder } from '../../src/drains/drain';
+import { settlePendingCopies } from '../../src/drains/deferred-copy';
+import type { Drain, Feeder } from '../../src/drains/drain';
 import { Intake } from '../../src/inputs/intake';
 import { RouteTable } from '../../src/router/route-table';
 import { Router } from '../../src/router/router';

@@ -10,18 +10,22 @@
 //     feed the drain are asked to pause (TCP flow control does the rest). If
 //     it stays above the mark for `graceMs`, the drain is cut loose: it stops
 //     pausing anyone and drops its oldest records, counted. It is re-armed only
-//     after it has drained below the low-water mark and `rearmMs` has passed,
-//     so a chronically slow drain cannot stall its siblings again and again.
+//     after it has drained below the low-water mark and some time has passed
+//     (backpressure.ts), so a chronically slow drain cannot stall its
+//     siblings again and again.
 //   block: always pause, never drop (a full ring refuses new messages; the
 //     stream input holds them). Inputs that cannot wait (UDP, gRPC) drop and count.
 //   drop: never pause; drop the oldest at once (logplex's behaviour).
 // After dropping, once the drain is back under the low-water mark, it emits one
-// logplex-style L10 notice into its own stream.
+// logplex-style L10 notice into its own stream (overflow-notice.ts).
 import type { Logger } from 'pino';
 import { ByteRing } from '../router/byte-ring';
 import { ACCEPTED, PAUSE } from '../router/verdict';
 import { trackDrain, untrackDrain } from '../telemetry/drain-metrics';
+import { Backpressure, type Pressured } from './backpressure';
+import { deferCopy } from './deferred-copy';
 import { scheduleFlush } from './flush-scheduler';
+import { DropEpisode } from './overflow-notice';
 
 export type OverflowPolicy = 'backpressure' | 'block' | 'drop';
 
@@ -54,25 +58,6 @@ export interface DrainStats {
 
 const HIGH_WATER = 0.8;
 
-// Holders of a deferred run copy (drains, see Drain.push; shared syslog
-// links). Inputs call settlePendingCopies() when they are done with a read chunk.
-export interface DeferredCopy {
-  settleRun(): void;
-}
-let pendingRuns: DeferredCopy[] = [];
-
-/** Registers a deferred copy to be performed by the next settlePendingCopies(). */
-export function deferCopy(d: DeferredCopy): void {
-  pendingRuns.push(d);
-}
-
-/** Performs every deferred copy. Call before a source buffer may change or be released. */
-export function settlePendingCopies(): void {
-  if (pendingRuns.length === 0) return;
-  const list = pendingRuns;
-  pendingRuns = [];
-  for (let i = 0; i < list.length; i++) list[i].settleRun();
-}
 const LOW_WATER = 0.5;
 
 /** Drain.extendRun() answers. */
@@ -81,7 +66,7 @@ export const RUN_EXTENDED = 1;
 export const RUN_FULL = 0;
 export const RUN_BROKEN = -1;
 
-export abstract class Drain {
+export abstract class Drain implements Pressured {
   /** The endpoint URL as configured (may hold credentials: never log it). */
   readonly url: string;
   /** Safe name for logs and metric labels: `?name=` or the URL without credentials and query. */
@@ -111,12 +96,13 @@ export abstract class Drain {
   protected destroyed = false;
   private readonly policy: OverflowPolicy;
   private readonly graceMs: number;
-  private readonly rearmMs: number;
   private readonly hwBytes: number;
   private readonly hwCount: number;
   private readonly lwBytes: number;
   private readonly lwCount: number;
-  private waiters: Set<Feeder> | null = null;
+  // The pause protocol's state, made on the first pressure (backpressure.ts).
+  private pressure: Backpressure | null = null;
+  private readonly episode = new DropEpisode();
   // A deferred copy: records reserved in the ring whose bytes are still
   // src[runStart:runEnd] of an input chunk (see push()).
   private runSrc: Buffer | null = null;
@@ -130,10 +116,6 @@ export abstract class Drain {
   // What the last extendRun() did, for retractRun().
   private extendedFrom = 0;
   private extendedLength = 0;
-  private graceTimer: NodeJS.Timeout | null = null;
-  private cutLooseAt = 0;
-  private dropsInEpisode = 0;
-  private episodeStart = 0;
   // Times records left the ring (takeInto), and the count at the last housekeeping tick.
   private takes = 0;
   private takesAtLastTick = 0;
@@ -144,7 +126,6 @@ export abstract class Drain {
     this.kind = opts.kind;
     this.policy = opts.buffer.policy;
     this.graceMs = opts.buffer.graceMs;
-    this.rearmMs = Math.max(10 * opts.buffer.graceMs, 10_000);
     this.ring = new ByteRing(opts.buffer.bytes, opts.buffer.messages);
     // Pausing well below the bound keeps a drain that is only slower than its
     // inputs at a backlog that stays in the CPU caches: with 80 % of 8 MiB, a
@@ -197,20 +178,21 @@ export abstract class Drain {
    */
   wouldRefuse(n: number, feeder: Feeder | null): boolean {
     // An empty ring takes anything that can ever fit (and push() counts what cannot).
-    if (this.ring.count === 0 || this.policy === 'drop' || this.cutLooseAt !== 0) return false;
+    if (this.ring.count === 0 || this.policy === 'drop' || this.cutLoose) return false;
     const len = this.recordLength(n);
     // A message larger than the whole ring will never fit: refusing it would
     // pause its feeder for good (block) or for the grace period; push() drops
     // and counts it as oversize instead.
     if (this.ring.fits(len) || !this.ring.canEverHold(len)) return false;
     if (this.policy === 'block') {
-      if (feeder !== null) this.addWaiter(feeder);
+      if (feeder !== null) this.pressed().hold(feeder);
       return true;
     }
     // backpressure, within the grace period: only stream inputs can wait.
     if (feeder === null) return false;
-    this.addWaiter(feeder);
-    this.enterPressure();
+    const p = this.pressed();
+    p.hold(feeder);
+    p.startGrace();
     return true;
   }
 
@@ -246,7 +228,7 @@ export abstract class Drain {
       this.runEnd = end;
       this.runDst = at + prefix;
       this.runAlone = wasEmpty && at === 0;
-      pendingRuns.push(this);
+      deferCopy(this);
     } else {
       this.writeRecord(this.ring.buf, at, src, start, end);
     }
@@ -274,7 +256,7 @@ export abstract class Drain {
     this.extendedLength = len;
     this.runEnd = end;
     if (!this.flushQueued) scheduleFlush(this);
-    return this.policy !== 'drop' && this.cutLooseAt === 0 && this.aboveHighWater() ? RUN_EXTENDED_HIGH : RUN_EXTENDED;
+    return this.aboveHighWater() && this.policy !== 'drop' && !this.cutLoose ? RUN_EXTENDED_HIGH : RUN_EXTENDED;
   }
 
   /**
@@ -297,10 +279,11 @@ export abstract class Drain {
 
   private afterPush(feeder: Feeder | null): number {
     if (!this.flushQueued) scheduleFlush(this);
-    if (this.policy !== 'drop' && this.cutLooseAt === 0 && this.aboveHighWater()) {
-      this.enterPressure();
+    if (this.aboveHighWater() && this.policy !== 'drop' && !this.cutLoose) {
+      const p = this.pressed();
+      if (this.policy === 'backpressure') p.startGrace();
       if (feeder !== null) {
-        this.addWaiter(feeder);
+        p.hold(feeder);
         return PAUSE;
       }
     }
@@ -374,7 +357,7 @@ export abstract class Drain {
   /** Counts a message that was refused (block policy, full) and that the input could not hold. */
   countRefused(): void {
     this.stats.dropped.full++;
-    this.noteDrop(1);
+    this.episode.note(1);
   }
 
   /** Queued messages, including those handed to the transport but unconfirmed. */
@@ -405,7 +388,7 @@ export abstract class Drain {
     // batch (4xx, retries exhausted) or a datagram too large to send
     // (oversize, UDP) gets no notice claiming one. A message larger than the
     // whole ring does (makeRoom).
-    if (reason === 'overflow' || reason === 'full') this.noteDrop(count);
+    if (reason === 'overflow' || reason === 'full') this.episode.note(count);
   }
 
   /**
@@ -416,7 +399,7 @@ export abstract class Drain {
   async close(graceMs: number): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.releaseWaiters();
+    this.pressure?.release();
     const deadline = Date.now() + graceMs;
     this.flush();
     while (this.queued > 0 && !this.destroyed && Date.now() < deadline) {
@@ -439,8 +422,7 @@ export abstract class Drain {
     if (this.destroyed) return;
     this.destroyed = true;
     this.closing = true;
-    if (this.graceTimer) clearTimeout(this.graceTimer);
-    this.releaseWaiters();
+    this.pressure?.stop();
     this.closeTransport();
     untrackDrain(this);
   }
@@ -458,8 +440,24 @@ export abstract class Drain {
     this.takesAtLastTick = this.takes;
   }
 
-  private aboveHighWater(): boolean {
+  /** Above the high-water mark (see the overflow rules at the top). */
+  aboveHighWater(): boolean {
     return this.ring.bytes > this.hwBytes || this.ring.count > this.hwCount;
+  }
+
+  warnCutLoose(graceMs: number): void {
+    this.log.warn(
+      { graceMs, queued: this.ring.count },
+      'drain stayed full past the grace period; it no longer slows its inputs and drops its oldest messages until it catches up',
+    );
+  }
+
+  private get cutLoose(): boolean {
+    return this.pressure !== null && this.pressure.cutLooseAt !== 0;
+  }
+
+  private pressed(): Backpressure {
+    return (this.pressure ??= new Backpressure(this, this.graceMs));
   }
 
   private aboveLowWater(): boolean {
@@ -471,7 +469,7 @@ export abstract class Drain {
     this.settleRun();
     if (!this.ring.canEverHold(len)) {
       this.countDropped('oversize', 1);
-      this.noteDrop(1);
+      this.episode.note(1);
       return -1;
     }
     let dropped = 0;
@@ -485,62 +483,15 @@ export abstract class Drain {
     return at;
   }
 
-  private addWaiter(feeder: Feeder): void {
-    if (this.waiters === null) this.waiters = new Set();
-    this.waiters.add(feeder);
-  }
-
-  private enterPressure(): void {
-    if (this.graceTimer !== null || this.policy !== 'backpressure') return;
-    this.graceTimer = setTimeout(() => this.cutLoose(), this.graceMs);
-    this.graceTimer.unref();
-  }
-
-  private cutLoose(): void {
-    this.graceTimer = null;
-    // Anyone still paused has waited the whole grace period: let them go.
-    const waiting = this.waiters !== null && this.waiters.size > 0;
-    if (!waiting && !this.aboveHighWater()) return;
-    this.cutLooseAt = Date.now();
-    this.log.warn(
-      { graceMs: this.graceMs, queued: this.ring.count },
-      'drain stayed full past the grace period; it no longer slows its inputs and drops its oldest messages until it catches up',
-    );
-    this.releaseWaiters();
-  }
-
   private belowLowWater(): void {
-    if (this.graceTimer !== null) {
-      clearTimeout(this.graceTimer);
-      this.graceTimer = null;
-    }
-    this.releaseWaiters();
-    if (this.dropsInEpisode > 0) this.emitOverflowNotice();
-    if (this.cutLooseAt !== 0 && Date.now() - this.cutLooseAt >= this.rearmMs) this.cutLooseAt = 0;
-  }
-
-  private releaseWaiters(): void {
-    const w = this.waiters;
-    if (w === null || w.size === 0) return;
-    this.waiters = null;
-    for (const f of w) f.resumeFeed();
-  }
-
-  private noteDrop(count: number): void {
-    if (this.dropsInEpisode === 0) this.episodeStart = Date.now();
-    this.dropsInEpisode += count;
+    this.pressure?.relieved();
+    if (this.episode.open) this.emitOverflowNotice();
   }
 
   /** One logplex-style L10 notice into the drain's own stream, once it has room again. */
   private emitOverflowNotice(): void {
-    const n = this.dropsInEpisode;
-    this.dropsInEpisode = 0;
+    const line = this.episode.end();
     if (this.closing) return;
-    const now = new Date().toISOString();
-    const since = new Date(this.episodeStart).toISOString();
-    const line = Buffer.from(
-      `<172>1 ${now} switchyard switchyard - L10 - Error L10 (output buffer overflow): ${n} messages dropped since ${since}.`,
-    );
     this.settleRun();
     const len = this.recordLength(line.length);
     const at = this.ring.alloc(len);

@@ -7,7 +7,8 @@
 // that is completely full answers REFUSED: that frame is held (copied) and
 // offered again first when the drain resumes us.
 import type { Socket } from 'node:net';
-import { settlePendingCopies, type Feeder } from '../drains/drain';
+import { settlePendingCopies } from '../drains/deferred-copy';
+import type { Feeder } from '../drains/drain';
 import type { FrameHandler } from '../syslog/framer';
 import { StreamFramer } from '../syslog/framer';
 import { FramingError } from '../syslog/errors';

@@ -48,7 +48,7 @@ export class Router {
    * refused message is counted as dropped by the full drain. `stable`: `buf`
    * is an input chunk that nobody changes, ever (a fresh socket read): drains
    * defer and merge their copies from it until settlePendingCopies()
-   * (drain.ts), and may keep parts of it to send as they are.
+   * (deferred-copy.ts), and may keep parts of it to send as they are.
    */
   route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null, stable = false): number {
     const drains = this.table.lookup(buf, hostStart, hostEnd);

@@ -9,7 +9,7 @@
 // chunk lie in the stage exactly as in the chunk (same framing in and out),
 // so they are reserved one by one but copied as one run when the input is
 // done with the chunk (settlePendingCopies), as drain rings do.
-import { deferCopy } from '../drain';
+import { deferCopy } from '../deferred-copy';
 import { BATCH_BYTES, type Batch, type BatchPools, type LinkMember, type Segments } from './link-batch';
 
 const STAGE_BATCHES = 8;
