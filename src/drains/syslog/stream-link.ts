@@ -28,15 +28,12 @@ import { scheduleFlush } from '../flush-scheduler';
 import { linger } from '../linger';
 import type { SyslogDrainOptions } from './config';
 import { BATCH_BYTES, BatchPools, type Batch, type LinkMember } from './link-batch';
+import { InPlaceQueue } from './link-in-place';
 import { LinkStage } from './link-stage';
 
 /** Queued bytes from which a link writes at once instead of lingering. */
 const LINGER_BYTES = 4 * 1024;
 const WRITE_HIGH_WATER = 512 * 1024;
-/** Bytes of in-place batches (see sendInPlace) a link may queue, counting what the socket has not yet taken. */
-const IN_PLACE_QUEUE_BYTES = 2 * 1024 * 1024;
-/** Input-chunk bytes a link's in-place batches may keep alive. */
-export const IN_PLACE_PIN_BYTES = 4 * 1024 * 1024;
 
 // Every link with members, for the connection gauge (link-pool.ts).
 const links = new Set<StreamLink>();
@@ -66,13 +63,6 @@ export class StreamLink {
   private generation = 0;
   private written: Batch[] = [];
   private resend: Batch[] = [];
-  // Views of input chunks waiting for the socket (sendInPlace), their bytes,
-  // and the chunk bytes that every in-place batch not yet confirmed keeps alive.
-  private inPlace: Batch[] = [];
-  private inPlaceBytes = 0;
-  private pinned = 0;
-  /** Runs sent in place since the link was made (see sendInPlace). */
-  inPlaceRuns = 0;
   private readonly backoff = new Backoff(100, 30_000);
   private reconnectTimer: NodeJS.Timeout | null = null;
   private lastProgress = 0;
@@ -83,6 +73,9 @@ export class StreamLink {
   private urgent = false;
   private readonly pools = new BatchPools();
   private readonly stage = new LinkStage(this.pools, () => {
+    if (!this.flushQueued) scheduleFlush(this);
+  });
+  private readonly inPlace = new InPlaceQueue(this.pools, () => {
     if (!this.flushQueued) scheduleFlush(this);
   });
   private closed = false;
@@ -163,19 +156,13 @@ export class StreamLink {
    * until the kernel has taken it. Only while the connection is up, with
    * nothing older queued ahead (resent batches, the member's ring: see
    * sendAheadOfRun), for runs worth a write of their own, and within
-   * IN_PLACE_QUEUE_BYTES queued and IN_PLACE_PIN_BYTES kept alive; otherwise
+   * the bounds of link-in-place.ts on what is queued and kept alive; otherwise
    * false, and the member copies the run into its ring as usual, under its
    * policy.
    */
   sendInPlace(m: LinkMember, view: Buffer, count: number): boolean {
-    const pin = view.buffer.byteLength;
-    if (view.length < LINGER_BYTES || !this.inPlaceRoom(view.length) || this.pinned + pin > IN_PLACE_PIN_BYTES) return false;
-    const segs = this.pools.segments();
-    segs.add(m, count, view.length);
-    this.queueInPlace({ buf: view, store: null, segs, pinned: pin });
-    this.pinned += pin;
-    this.inPlaceRuns++;
-    return true;
+    const unsent = this.inPlaceOpen();
+    return unsent >= 0 && this.inPlace.addView(m, view, count, unsent);
   }
 
   /**
@@ -185,34 +172,26 @@ export class StreamLink {
    * place. A frame that straddled two socket reads is always such a record.
    */
   sendAheadOfRun(m: LinkMember): void {
-    if (!this.inPlaceRoom(m.ring.bytes)) return;
-    while (m.ring.count > 0) {
-      const size = Math.max(m.ring.peekLength(), Math.min(m.ring.bytes, BATCH_BYTES));
-      const store = size > LINGER_BYTES && size <= BATCH_BYTES ? this.pools.store() : Buffer.allocUnsafe(size);
-      const n = m.take(store, 0);
-      const segs = this.pools.segments();
-      segs.add(m, n, m.lastTaken);
-      this.queueInPlace({ buf: store.subarray(0, m.lastTaken), store, segs, pinned: 0 });
-    }
+    const unsent = this.inPlaceOpen();
+    if (unsent >= 0) this.inPlace.addRing(m, unsent);
+  }
+
+  /** Runs sent in place since the link was made. */
+  get inPlaceRuns(): number {
+    return this.inPlace.runs;
   }
 
   /** Input-chunk bytes that in-place batches not yet confirmed keep alive. */
   get pinnedBytes(): number {
-    return this.pinned;
+    return this.inPlace.pinned;
   }
 
-  /** Whether in-place batches of `bytes` more may be queued now. */
-  private inPlaceRoom(bytes: number): boolean {
+  /** What the socket has not yet taken, if in-place batches may be queued now; else -1. */
+  private inPlaceOpen(): number {
     const s = this.socket;
-    if (s === null || !this.connected || this.closed || this.members.size !== 1) return false;
-    if (this.resend.length > 0 || !this.stage.empty) return false;
-    return s.writableLength + this.inPlaceBytes + bytes <= IN_PLACE_QUEUE_BYTES;
-  }
-
-  private queueInPlace(b: Batch): void {
-    this.inPlace.push(b);
-    this.inPlaceBytes += b.buf.length;
-    if (!this.flushQueued) scheduleFlush(this);
+    if (s === null || !this.connected || this.closed || this.members.size !== 1) return -1;
+    if (this.resend.length > 0 || !this.stage.empty) return -1;
+    return s.writableLength;
   }
 
   /** A member has records to send (or is closing and wants them out now). */
@@ -229,7 +208,7 @@ export class StreamLink {
     if (this.closed) return;
     const s = this.socket;
     if (s === null) {
-      if (this.reconnectTimer === null && (this.head < this.ready.length || this.resend.length > 0 || this.inPlace.length > 0 || !this.stage.empty)) this.connect();
+      if (this.reconnectTimer === null && (this.head < this.ready.length || this.resend.length > 0 || !this.inPlace.empty || !this.stage.empty)) this.connect();
       return;
     }
     if (!this.connected) return;
@@ -244,23 +223,17 @@ export class StreamLink {
     while (s.writableLength < WRITE_HIGH_WATER) {
       // In-place batches were taken with nothing staged ahead of them, and
       // staged records were accepted before anything now in a ring of theirs.
-      const b = this.resend.length > 0 ? this.resend.shift()! : this.inPlace.length > 0 ? this.takeInPlace() : (this.stage.take() ?? this.takeBatch());
+      const b = this.resend.length > 0 ? this.resend.shift()! : (this.inPlace.take() ?? this.stage.take() ?? this.takeBatch());
       if (b === null) break;
       this.write(s, b);
     }
     s.uncork();
   }
 
-  private takeInPlace(): Batch {
-    const b = this.inPlace.shift()!;
-    this.inPlaceBytes -= b.buf.length;
-    return b;
-  }
-
   /** A little queued, written recently, nobody closing: wait for more (see linger.ts). */
   private shouldLinger(): boolean {
     if (this.opts.lingerMs === 0 || this.urgent || this.resend.length > 0) return false;
-    let bytes = this.stage.bytes + this.inPlaceBytes;
+    let bytes = this.stage.bytes + this.inPlace.bytes;
     for (let i = this.head; i < this.ready.length && bytes < LINGER_BYTES; i++) bytes += this.ready[i].ring.bytes;
     if (bytes >= LINGER_BYTES) return false;
     const now = Date.now();
@@ -342,11 +315,11 @@ export class StreamLink {
       const done = this.written.shift();
       if (done === undefined) return;
       done.segs.confirmAll();
-      this.pinned -= done.pinned;
+      this.inPlace.written(done);
       this.pools.release(done);
       // Refill as each batch completes rather than on 'drain' (all written):
       // the kernel then never waits for a turn of ours with nothing to send.
-      if (!this.flushQueued && (this.head < this.ready.length || this.inPlace.length > 0 || !this.stage.empty)) scheduleFlush(this);
+      if (!this.flushQueued && (this.head < this.ready.length || !this.inPlace.empty || !this.stage.empty)) scheduleFlush(this);
     });
   }
 
@@ -354,7 +327,7 @@ export class StreamLink {
   housekeep(now: number): void {
     if (now - this.lastCheck < 500) return;
     this.lastCheck = now;
-    if (this.head >= this.ready.length && this.written.length === 0 && this.inPlace.length === 0 && this.stage.empty) {
+    if (this.head >= this.ready.length && this.written.length === 0 && this.inPlace.empty && this.stage.empty) {
       this.pools.trim();
       this.stage.trim();
     }

@@ -5,7 +5,8 @@
 // bounded amount of input kept alive while the destination is slow.
 import t from 'tap';
 import '../../../src/drains';
-import { IN_PLACE_PIN_BYTES, liveLinks, type StreamLink } from '../../../src/drains/syslog/stream-link';
+import { IN_PLACE_PIN_BYTES } from '../../../src/drains/syslog/link-in-place';
+import { liveLinks, type StreamLink } from '../../../src/drains/syslog/stream-link';
 import { makeCerts } from '../../helpers/certs';
 import { startTestRouter } from '../../helpers/router';
 import { startSyslogReceiver, type SyslogReceiver } from '../../helpers/syslog-receiver';
