@@ -82,7 +82,8 @@ export const manyDrains: Scenario = flowScenario({
   load: { proto: 'tcp', framing: 'octet', format: '5424', hosts: MANY, hostStats: true },
   input: (r) => r.ports.tcp,
   // Drains are identified by their whole URL, so ?name=d-N makes N distinct
-  // drains (each with its own connection) to the same sink port.
+  // drains (each with its own ring and metrics; they share one connection,
+  // DRAIN_SHARE_CONNECTIONS) to the same sink port.
   routes: ([p]) => Array.from({ length: MANY }, (_, i): [string, string] => [`host-${i}`, drain(p, `?name=d-${i}`)]),
   ceiling: true,
   after: (ctx, r) => {
