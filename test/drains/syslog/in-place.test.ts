@@ -8,9 +8,11 @@ import '../../../src/drains';
 import { IN_PLACE_PIN_BYTES } from '../../../src/drains/syslog/link-in-place';
 import { liveLinks, type StreamLink } from '../../../src/drains/syslog/stream-link';
 import { makeCerts } from '../../helpers/certs';
-import { startTestRouter } from '../../helpers/router';
+import { startTestRouter, type TestRouter } from '../../helpers/router';
 import { startSyslogReceiver, type SyslogReceiver } from '../../helpers/syslog-receiver';
 import { drainsOf, octet, sendTcp, sendTls, until } from '../../inputs/stream-helpers';
+
+type Tap = { teardown(fn: () => unknown): void };
 
 const PAD = 'x'.repeat(180);
 
@@ -82,15 +84,21 @@ for (const [inFraming, outFraming] of [['octet', 'octet'], ['lf', 'lf'], ['octet
   });
 }
 
-t.test('a destination that stops reading: in-place sending stops at its bound, the ring takes over, nothing is lost', async (t) => {
+/** A router with h-0 → one drain to a receiver, its link connected by a first message. */
+async function oneDrain(t: Tap, name: string, env: Record<string, string> = {}): Promise<{ rx: SyslogReceiver; r: TestRouter }> {
   const rx = await startSyslogReceiver();
-  const r = await startTestRouter({ routes: [['h-0', `${rx.url}?name=slow`]], env: { DRAIN_BUFFER_BYTES: String(64 << 20), DRAIN_BUFFER_MESSAGES: '1000000' } });
+  const r = await startTestRouter({ routes: [['h-0', `${rx.url}?name=${name}`]], env });
   t.teardown(async () => {
     await r.close();
     await rx.close();
   });
   await sendTcp(r.ports.tcp, [octet('<14>1 2024-05-01T10:00:00Z h-0 app - - - warm-up')]);
   await rx.waitFor(1);
+  return { rx, r };
+}
+
+t.test('a destination that stops reading: in-place sending stops at its bound, the ring takes over, nothing is lost', async (t) => {
+  const { rx, r } = await oneDrain(t, 'slow', { DRAIN_BUFFER_BYTES: String(64 << 20), DRAIN_BUFFER_MESSAGES: '1000000' });
   rx.stall();
   const n = 60_000; // ~14 MB: more than the kernel's buffers and the in-place bound together
   const { frames, expected } = traffic(n, 'octet');
@@ -116,17 +124,7 @@ t.test('a destination that stops reading: in-place sending stops at its bound, t
 
 t.test('TLS in: runs of decrypted reads go out in place, every message intact and in order', async (t) => {
   const certs = makeCerts();
-  const rx = await startSyslogReceiver();
-  const r = await startTestRouter({
-    routes: [['h-0', `${rx.url}?name=from-tls`]],
-    env: { SYSLOG_TLS_CERT_PEM: certs.serverCert, SYSLOG_TLS_KEY_PEM: certs.serverKey },
-  });
-  t.teardown(async () => {
-    await r.close();
-    await rx.close();
-  });
-  await sendTcp(r.ports.tcp, [octet('<14>1 2024-05-01T10:00:00Z h-0 app - - - warm-up')]);
-  await rx.waitFor(1);
+  const { rx, r } = await oneDrain(t, 'from-tls', { SYSLOG_TLS_CERT_PEM: certs.serverCert, SYSLOG_TLS_KEY_PEM: certs.serverKey });
   // The receiver stalls first, so views of decrypted reads wait while more is
   // read: a reused read buffer would show as corrupt messages.
   rx.stall();
