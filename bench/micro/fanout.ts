@@ -21,7 +21,8 @@
 import pino from 'pino';
 import { createDrain, parseDrainUrl } from '../../src/drains';
 import { settlePendingCopies } from '../../src/drains/deferred-copy';
-import type { Drain, Feeder } from '../../src/drains/drain';
+import type { Drain } from '../../src/drains/drain';
+import type { Feeder } from '../../src/drains/drain-types';
 import { Intake } from '../../src/inputs/intake';
 import { RouteTable } from '../../src/router/route-table';
 import { Router } from '../../src/router/router';

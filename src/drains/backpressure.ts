@@ -2,7 +2,7 @@
 // the stream inputs it asked to pause, the grace period that starts when it
 // goes above its high-water mark, and whether it has been cut loose. Made on
 // a drain's first pressure: most drains of a large route table never feel any.
-import type { Feeder } from './drain';
+import type { Feeder } from './drain-types';
 
 /** What the protocol needs of its drain. */
 export interface Pressured {

@@ -25,36 +25,8 @@ import { trackDrain, untrackDrain } from '../telemetry/drain-metrics';
 import { Backpressure, type Pressured } from './backpressure';
 import { deferCopy } from './deferred-copy';
 import { scheduleFlush } from './flush-scheduler';
+import type { BufferOptions, DrainStats, DropReason, Feeder, OverflowPolicy } from './drain-types';
 import { DropEpisode } from './overflow-notice';
-
-export type OverflowPolicy = 'backpressure' | 'block' | 'drop';
-
-export interface BufferOptions {
-  policy: OverflowPolicy;
-  /** Ring capacity in bytes (payload + 4 bytes per record). */
-  bytes: number;
-  /** Ring capacity in messages. */
-  messages: number;
-  /** How long a full drain may pause its inputs before it is cut loose (backpressure policy). */
-  graceMs: number;
-  /** Queued bytes from which stream inputs pause (capped by 80 % of `bytes`); absent: 80 % of `bytes`. */
-  pauseBytes?: number;
-}
-
-/** A stream input connection that pauses when a drain is full and is resumed by it. */
-export interface Feeder {
-  resumeFeed(): void;
-}
-
-export type DropReason = 'overflow' | 'full' | 'rejected' | 'retries_exhausted' | 'shutdown' | 'oversize';
-
-export interface DrainStats {
-  delivered: number;
-  deliveredBytes: number;
-  retried: number;
-  errors: number;
-  dropped: Record<DropReason, number>;
-}
 
 const HIGH_WATER = 0.8;
 

@@ -7,7 +7,8 @@
 //   policy=backpressure|block|drop, buffer_bytes=N, buffer_messages=N, grace=<ms>
 import type { Logger } from 'pino';
 import { SwitchyardError } from '../errors';
-import type { BufferOptions, Drain, OverflowPolicy } from './drain';
+import type { Drain } from './drain';
+import type { BufferOptions, OverflowPolicy } from './drain-types';
 import type { StreamLinkPool } from './syslog/link-pool';
 
 export interface DrainSpec<O = unknown> {

@@ -7,7 +7,7 @@
 // drain sees who sent it. The scratch buffer is shared: the router copies the
 // bytes into each drain's ring before route() returns.
 import { isIPv4 } from 'node:net';
-import type { Feeder } from '../drains/drain';
+import type { Feeder } from '../drains/drain-types';
 import type { Router } from '../router/router';
 import { convert3164To5424, replaceNilHost5424 } from '../syslog/encode';
 import { FORMAT_3164, newHeaderScan, scanHeader, type HeaderScan } from '../syslog/header';

@@ -8,7 +8,7 @@
 // offered again first when the drain resumes us.
 import type { Socket } from 'node:net';
 import { settlePendingCopies } from '../drains/deferred-copy';
-import type { Feeder } from '../drains/drain';
+import type { Feeder } from '../drains/drain-types';
 import type { FrameHandler } from '../syslog/framer';
 import { StreamFramer } from '../syslog/framer';
 import { FramingError } from '../syslog/errors';

@@ -1,7 +1,8 @@
 // The router: one message in, a copy queued on every drain its hostname maps
 // to. It holds one reference to the current route table, which the route
 // manager replaces whole on every change.
-import { RUN_BROKEN, RUN_EXTENDED, RUN_EXTENDED_HIGH, type Drain, type Feeder } from '../drains/drain';
+import { RUN_BROKEN, RUN_EXTENDED, RUN_EXTENDED_HIGH, type Drain } from '../drains/drain';
+import type { Feeder } from '../drains/drain-types';
 import { scraped } from '../telemetry/metrics';
 import { RouteTable } from './route-table';
 import { ACCEPTED, PAUSE, REFUSED, UNROUTED } from './verdict';

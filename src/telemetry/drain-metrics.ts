@@ -1,7 +1,8 @@
 // Per-drain metrics, read from each drain's own plain counters at scrape time
 // (see scraped() in metrics.ts).
 import { labelText, scraped } from './metrics';
-import type { Drain, DropReason } from '../drains/drain';
+import type { Drain } from '../drains/drain';
+import type { DropReason } from '../drains/drain-types';
 
 // Every drain, with its labels rendered once (`drain="…",kind="…"`).
 const live = new Map<Drain, string>();

@@ -4,7 +4,8 @@
 // L10 notices and the shutdown accounting.
 import pino from 'pino';
 import t from 'tap';
-import { Drain, type Feeder, type OverflowPolicy } from '../../src/drains/drain';
+import { Drain } from '../../src/drains/drain';
+import type { Feeder, OverflowPolicy } from '../../src/drains/drain-types';
 import { RouteTable } from '../../src/router/route-table';
 import { Router } from '../../src/router/router';
 import { ACCEPTED, PAUSE, REFUSED } from '../../src/router/verdict';

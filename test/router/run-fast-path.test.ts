@@ -12,7 +12,7 @@ import t, { type Test as Tap } from 'tap';
 import '../../src/drains';
 import { parseDrainUrl, type DrainContext, type DrainSpec } from '../../src/drains/url';
 import { settlePendingCopies } from '../../src/drains/deferred-copy';
-import type { Feeder } from '../../src/drains/drain';
+import type { Feeder } from '../../src/drains/drain-types';
 import type { SyslogDrainOptions } from '../../src/drains/syslog/config';
 import { SyslogStreamDrain } from '../../src/drains/syslog/stream-drain';
 import { RouteTable } from '../../src/router/route-table';

@@ -21,7 +21,8 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { Backoff } from '../../backoff';
-import { Drain, type DropReason } from '../drain';
+import { Drain } from '../drain';
+import type { DropReason } from '../drain-types';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
 import { HttpTransport, type HttpResponse } from './http-transport';
 import { newRequestCounts, trackRequests, untrackRequests } from './metrics';

@@ -4,7 +4,8 @@
 // every other drain of the router that names the same endpoint unless sharing
 // is off; the drain keeps its own ring, policy and counters. While the link is
 // down the ring keeps filling (up to its bound).
-import { Drain, type Feeder } from '../drain';
+import { Drain } from '../drain';
+import type { Feeder } from '../drain-types';
 import { ACCEPTED } from '../../router/verdict';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
 import type { SyslogDrainOptions } from './config';
