@@ -5,6 +5,8 @@ export const BATCH_BYTES = 256 * 1024;
 // ArrayBuffers count as external memory and drive V8 into full collections.
 const MAX_SPARES = 10;
 const MAX_FREE_SEGMENTS = 12;
+// Batches up to this size get a buffer of their own size (see storeFor).
+const SMALL_BATCH_BYTES = 4 * 1024;
 
 /** What a link needs of a drain (SyslogStreamDrain). */
 export interface LinkMember {
@@ -79,6 +81,15 @@ export class BatchPools {
   /** A full-size batch buffer. */
   store(): Buffer {
     return this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
+  }
+
+  /**
+   * A buffer for a batch of `size` bytes: a reused full-size one, or, for a
+   * few KiB (not worth holding 256 KiB) or a record larger than a batch (it
+   * travels alone), one of its own size.
+   */
+  storeFor(size: number): Buffer {
+    return size > SMALL_BATCH_BYTES && size <= BATCH_BYTES ? this.store() : Buffer.allocUnsafe(size);
   }
 
   segments(): Segments {

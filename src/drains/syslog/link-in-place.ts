@@ -45,18 +45,17 @@ export class InPlaceQueue {
     return true;
   }
 
-  /** Queues what member `m`'s ring holds, copied into batches, if within the bound. False otherwise. */
-  addRing(m: LinkMember, unsent: number): boolean {
-    if (unsent + this.bytes + m.ring.bytes > IN_PLACE_QUEUE_BYTES) return false;
+  /** Queues what member `m`'s ring holds, copied into batches, if within the bound. */
+  addRing(m: LinkMember, unsent: number): void {
+    if (unsent + this.bytes + m.ring.bytes > IN_PLACE_QUEUE_BYTES) return;
     while (m.ring.count > 0) {
       const size = Math.max(m.ring.peekLength(), Math.min(m.ring.bytes, BATCH_BYTES));
-      const store = size > MIN_VIEW_BYTES && size <= BATCH_BYTES ? this.pools.store() : Buffer.allocUnsafe(size);
+      const store = this.pools.storeFor(size);
       const n = m.take(store, 0);
       const segs = this.pools.segments();
       segs.add(m, n, m.lastTaken);
       this.push({ buf: store.subarray(0, m.lastTaken), store, segs, pinned: 0 });
     }
-    return true;
   }
 
   /** The oldest batch, for the socket, or null. */

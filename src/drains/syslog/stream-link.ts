@@ -260,7 +260,7 @@ export class StreamLink {
     // A record larger than a batch travels alone in a buffer of its own size.
     const first = q[this.head].ring.peekLength();
     size = Math.max(first, Math.min(BATCH_BYTES, size));
-    const store = size > LINGER_BYTES && size <= BATCH_BYTES ? this.pools.store() : Buffer.allocUnsafe(size);
+    const store = this.pools.storeFor(size);
     const b: Batch = { buf: store, store, segs: this.pools.segments(), pinned: 0 };
     let o = 0;
     while (this.head < q.length) {
