@@ -2,7 +2,7 @@
 // it (environment), how to hand it routes, how to know it is ready, how to
 // stop it. If the router's configuration changes, this is the file to adjust.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,18 @@ import { join, resolve } from 'node:path';
 
 /** The compiled router entry point. */
 export const ROUTER_MAIN = resolve(__dirname, '../src/main.js');
+
+/**
+ * The Node.js flags `npm start` runs the router with (package.json), so that
+ * the bench measures what operators run. They tune V8's garbage collector
+ * for a router's allocation pattern (see the README, Benchmarks).
+ */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`package.json's start script does not run node: ${pkg.scripts.start}`);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
 
 export interface RouterOptions {
   /** Routes as (hostname, drain URL); written to ROUTES_FILE. Ignored with databaseUrl. */
@@ -109,10 +121,7 @@ export async function startRouter(o: RouterOptions): Promise<RouterProcess> {
     env.SYSLOG_TLS_CERT_PEM = o.tls.certPem;
     env.SYSLOG_TLS_KEY_PEM = o.tls.keyPem;
   }
-  // As `npm start` runs it (see package.json): a 1 MiB young generation frees
-  // per-read ArrayBuffers in cheap scavenges before external memory forces
-  // full collections.
-  const nodeArgs = ['--max-semi-space-size=1', ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [])];
+  const nodeArgs = [...startFlags(), ...(o.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${o.profileDir}`] : [])];
   const started = Date.now();
   const child = spawn(process.execPath, [...nodeArgs, ROUTER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   // Keep the tail of the router's logs (JSON on stdout, crashes on stderr)
