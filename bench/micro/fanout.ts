@@ -101,12 +101,13 @@ class Connection implements FrameHandler, Feeder {
  */
 class RouterBeforeFastPath extends Router {
   route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null, stable = false): number {
-    const drains = this.routes.lookup(buf, hostStart, hostEnd);
-    if (drains === undefined) return UNROUTED;
+    const to = this.routes.lookupAny(buf, hostStart, hostEnd);
+    if (to === undefined) return UNROUTED;
     const n = end - start;
-    for (let i = 0; i < drains.length; i++) if (drains[i].wouldRefuse(n, feeder)) return REFUSED;
+    if (!Array.isArray(to)) return to.wouldRefuse(n, feeder) ? REFUSED : to.push(buf, start, end, feeder, stable);
+    for (let i = 0; i < to.length; i++) if (to[i].wouldRefuse(n, feeder)) return REFUSED;
     let verdict = ACCEPTED;
-    for (let i = 0; i < drains.length; i++) if (drains[i].push(buf, start, end, feeder, stable) === PAUSE) verdict = PAUSE;
+    for (let i = 0; i < to.length; i++) if (to[i].push(buf, start, end, feeder, stable) === PAUSE) verdict = PAUSE;
     return verdict;
   }
 }

@@ -154,11 +154,12 @@ export function firstRefused(router: Router, b: IngestBatch): number {
   let oneFirst = 0;
   let more: Map<Drain, { count: number; bytes: number; first: number }> | null = null;
   for (let i = 0; i < b.count; i++) {
-    const drains = table.lookup(b.source(i), b.hostStarts[i], b.hostEnds[i]);
-    if (drains === undefined) continue;
+    const to = table.lookupAny(b.source(i), b.hostStarts[i], b.hostEnds[i]);
+    if (to === undefined) continue;
     const n = b.ends[i] - b.starts[i];
-    for (let k = 0; k < drains.length; k++) {
-      const d = drains[k];
+    const targets = Array.isArray(to) ? to.length : 1;
+    for (let k = 0; k < targets; k++) {
+      const d = Array.isArray(to) ? to[k] : to;
       if (d.wouldRefuse(n, null)) return i;
       if (one === null) {
         one = d;

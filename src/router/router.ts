@@ -52,12 +52,13 @@ export class Router {
    * (deferred-copy.ts), and may keep parts of it to send as they are.
    */
   route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null, stable = false): number {
-    const drains = this.table.lookup(buf, hostStart, hostEnd);
-    if (drains === undefined) {
+    const to = this.table.lookupAny(buf, hostStart, hostEnd);
+    if (to === undefined) {
       this.unrouted++;
       return UNROUTED;
     }
-    return this.deliver(drains, buf, start, end, feeder, stable);
+    if (Array.isArray(to)) return this.deliver(to, buf, start, end, feeder, stable);
+    return this.deliverOne(to, buf, start, end, feeder, stable);
   }
 
   /**
@@ -66,10 +67,28 @@ export class Router {
    * body or none of it.
    */
   wouldRefuse(buf: Buffer, hostStart: number, hostEnd: number, len: number): boolean {
-    const drains = this.table.lookup(buf, hostStart, hostEnd);
-    if (drains === undefined) return false;
-    for (let i = 0; i < drains.length; i++) if (drains[i].wouldRefuse(len, null)) return true;
+    const to = this.table.lookupAny(buf, hostStart, hostEnd);
+    if (to === undefined) return false;
+    if (!Array.isArray(to)) return to.wouldRefuse(len, null);
+    for (let i = 0; i < to.length; i++) if (to[i].wouldRefuse(len, null)) return true;
     return false;
+  }
+
+  /**
+   * deliver() for a hostname with one drain, the usual case: the same steps
+   * with no list to walk and nothing to take back.
+   */
+  private deliverOne(d: Drain, buf: Buffer, start: number, end: number, feeder: Feeder | null, stable: boolean): number {
+    if (stable) {
+      const why = d.extendRun(buf, start, end);
+      if (why === RUN_EXTENDED) return ACCEPTED;
+      if (why === RUN_EXTENDED_HIGH) return d.afterExtend(feeder);
+    }
+    if (d.wouldRefuse(end - start, feeder)) {
+      if (feeder === null) d.countRefused();
+      return REFUSED;
+    }
+    return d.push(buf, start, end, feeder, stable);
   }
 
   private deliver(drains: Drain[], buf: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
@@ -127,12 +146,13 @@ export class Router {
       this.unrouted++;
       return UNROUTED;
     }
-    const drains = this.table.lookup(this.nameBuf, 0, n);
-    if (drains === undefined) {
+    const to = this.table.lookupAny(this.nameBuf, 0, n);
+    if (to === undefined) {
       this.unrouted++;
       return UNROUTED;
     }
-    return this.deliver(drains, message, 0, message.length, null);
+    if (Array.isArray(to)) return this.deliver(to, message, 0, message.length, null);
+    return this.deliverOne(to, message, 0, message.length, null, false);
   }
 
   close(): void {

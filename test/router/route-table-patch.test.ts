@@ -3,6 +3,9 @@
 import t from 'tap';
 import { RouteTable } from '../../src/router/route-table';
 
+/** Same targets in the same order (a lone target comes back in a new array). */
+const same = (a: number[] | undefined, b: number[] | undefined): boolean => a === b || (a !== undefined && b !== undefined && a.join() === b.join());
+
 t.test('patched tables agree with a Map model; older tables stay as they were', async (t) => {
   let seed = 7;
   const rnd = (n: number): number => {
@@ -17,7 +20,8 @@ t.test('patched tables agree with a Map model; older tables stay as they were', 
       const changes = new Map<string, number[] | undefined>();
       for (let i = 0; i < 1 + rnd(20); i++) {
         const name = (rnd(2) ? 'H' : 'h') + rnd(80);
-        changes.set(name, rnd(3) === 0 ? undefined : [step * 100 + i]);
+        // One target or two: a lone target is kept as itself, two as an array.
+        changes.set(name, rnd(3) === 0 ? undefined : rnd(2) ? [step * 100 + i] : [step * 100 + i, -i]);
       }
       const old = table;
       const snapshot = [...model.entries()];
@@ -26,9 +30,9 @@ t.test('patched tables agree with a Map model; older tables stay as they were', 
         if (v === undefined) model.delete(n.toLowerCase());
         else model.set(n.toLowerCase(), v);
       }
-      for (const [n, v] of snapshot) if (old.lookupName(n) !== v) failures++;
+      for (const [n, v] of snapshot) if (!same(old.lookupName(n), v)) failures++;
       if (table.size !== model.size) failures++;
-      for (let i = 0; i < 80; i++) if (table.lookupName(`h${i}`) !== model.get(`h${i}`)) failures++;
+      for (let i = 0; i < 80; i++) if (!same(table.lookupName(`h${i}`), model.get(`h${i}`))) failures++;
       if ([...table.hostnames()].sort().join() !== [...model.keys()].sort().join()) failures++;
     }
   }

@@ -79,3 +79,31 @@ t.test('hashBytes folds case; foldAscii leaves non-ASCII alone', async (t) => {
   t.not(hashBytes(b, 0, 4), hashBytes(b, 0, 5));
   t.equal(foldAscii('ÀB-C'), 'Àb-c');
 });
+
+t.test('lookupAny: a lone target as itself, several as the array given; lookup always an array', async (t) => {
+  const one = { name: 'one' };
+  const a = { name: 'a' };
+  const b = { name: 'b' };
+  const both = [a, b];
+  const rt = new RouteTable(
+    new Map([
+      ['solo', [one]],
+      ['pair', both],
+      ['none', []],
+    ]),
+  );
+  const at = (s: string): [Buffer, number, number] => [Buffer.from(s), 0, Buffer.byteLength(s)];
+  t.equal(rt.lookupAny(...at('SOLO')), one, 'the target itself, no array around it');
+  t.equal(rt.lookupAny(...at('pair')), both, 'the array itself');
+  t.same(rt.lookupAny(...at('none')), [], 'no targets: an empty array, not a miss');
+  t.equal(rt.lookupAny(...at('nobody')), undefined);
+  t.same(rt.lookup(...at('solo')), [one]);
+  t.equal(rt.lookup(...at('solo'))![0], one);
+  t.equal(rt.lookup(...at('pair')), both);
+  // A patch that turns a lone target into two and back.
+  const p1 = rt.patched(new Map([['solo', [one, a]]]));
+  t.same(p1.lookupAny(...at('solo')), [one, a]);
+  const p2 = p1.patched(new Map([['solo', [b]]]));
+  t.equal(p2.lookupAny(...at('solo')), b);
+  t.equal(rt.lookupAny(...at('solo')), one, 'the table patched from is unchanged');
+});
