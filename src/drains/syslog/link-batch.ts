@@ -6,7 +6,7 @@ export const BATCH_BYTES = 256 * 1024;
 const MAX_SPARES = 10;
 const MAX_FREE_SEGMENTS = 12;
 // Batches up to this size get a buffer of their own size (see storeFor).
-export const SMALL_BATCH_BYTES = 4 * 1024;
+const SMALL_BATCH_BYTES = 4 * 1024;
 
 /** What a link needs of a drain (SyslogStreamDrain). */
 export interface LinkMember {
@@ -40,13 +40,10 @@ export class Segments {
   counts: number[] = [];
   bytes: number[] = [];
   n = 0;
-  // The next add() starts an entry of its own (see cut()).
-  private cutNext = false;
 
   add(m: LinkMember, count: number, len: number): void {
     const last = this.n - 1;
-    if (this.cutNext) this.cutNext = false;
-    else if (last >= 0 && this.members[last] === m) {
+    if (last >= 0 && this.members[last] === m) {
       this.counts[last] += count;
       this.bytes[last] += len;
       return;
@@ -57,28 +54,6 @@ export class Segments {
     this.n++;
   }
 
-  /**
-   * Entries from here on may be split off (moveTail): the next add() does not
-   * merge into the last entry. Returns the index the next entry will have.
-   */
-  cut(): number {
-    this.cutNext = true;
-    return this.n;
-  }
-
-  /** Moves entries [from, n) to the end of `into`. */
-  moveTail(from: number, into: Segments): void {
-    for (let i = from; i < this.n; i++) {
-      into.members[into.n] = this.members[i];
-      into.counts[into.n] = this.counts[i];
-      into.bytes[into.n] = this.bytes[i];
-      into.n++;
-      this.members[i] = null;
-    }
-    this.n = Math.min(this.n, from);
-    this.cutNext = false;
-  }
-
   /** Confirms every segment to its member and empties the list. */
   confirmAll(): void {
     for (let i = 0; i < this.n; i++) {
@@ -86,7 +61,6 @@ export class Segments {
       this.members[i] = null; // do not keep a removed drain alive
     }
     this.n = 0;
-    this.cutNext = false;
   }
 }
 
@@ -99,15 +73,10 @@ export interface Batch {
   pinned: number;
 }
 
-/**
- * One link's spare batch buffers and segment lists, and the input-chunk
- * bytes its views keep alive (in-place batches and stage views alike).
- */
+/** One link's spare batch buffers and segment lists. */
 export class BatchPools {
   private spares: Buffer[] = [];
   private freeSegs: Segments[] = [];
-  /** Input-chunk bytes that batches not yet written keep alive (Batch.pinned). */
-  pinned = 0;
 
   /** A full-size batch buffer. */
   store(): Buffer {
@@ -131,9 +100,8 @@ export class BatchPools {
     if (this.freeSegs.length < MAX_FREE_SEGMENTS) this.freeSegs.push(s);
   }
 
-  /** A written batch's parts come back, and what it kept alive is let go. */
+  /** A written batch's parts come back. */
   release(b: Batch): void {
-    this.pinned -= b.pinned;
     this.giveSegments(b.segs);
     if (b.store !== null && b.store.length === BATCH_BYTES && this.spares.length < MAX_SPARES) this.spares.push(b.store);
   }

@@ -8,12 +8,14 @@ export const IN_PLACE_QUEUE_BYTES = 2 * 1024 * 1024;
 /** Input-chunk bytes a link's in-place batches may keep alive. */
 export const IN_PLACE_PIN_BYTES = 4 * 1024 * 1024;
 /** The smallest run worth a write of its own (a trickle is better copied and lingered over). */
-export const MIN_VIEW_BYTES = 4 * 1024;
+const MIN_VIEW_BYTES = 4 * 1024;
 
 export class InPlaceQueue {
   private batches: Batch[] = [];
   /** Bytes queued here, not yet handed to the socket. */
   bytes = 0;
+  /** Input-chunk bytes that views not yet confirmed keep alive. */
+  pinned = 0;
   /** Views queued since the link was made. */
   runs = 0;
 
@@ -34,11 +36,11 @@ export class InPlaceQueue {
    */
   addView(m: LinkMember, view: Buffer, count: number, unsent: number): boolean {
     const pin = view.buffer.byteLength;
-    if (view.length < MIN_VIEW_BYTES || unsent + this.bytes + view.length > IN_PLACE_QUEUE_BYTES || this.pools.pinned + pin > IN_PLACE_PIN_BYTES) return false;
+    if (view.length < MIN_VIEW_BYTES || unsent + this.bytes + view.length > IN_PLACE_QUEUE_BYTES || this.pinned + pin > IN_PLACE_PIN_BYTES) return false;
     const segs = this.pools.segments();
     segs.add(m, count, view.length);
     this.push({ buf: view, store: null, segs, pinned: pin });
-    this.pools.pinned += pin;
+    this.pinned += pin;
     this.runs++;
     return true;
   }
@@ -62,6 +64,11 @@ export class InPlaceQueue {
     if (b === undefined) return null;
     this.bytes -= b.buf.length;
     return b;
+  }
+
+  /** The kernel took a batch of the link (any batch): what it kept alive is let go. */
+  written(b: Batch): void {
+    this.pinned -= b.pinned;
   }
 
   private push(b: Batch): void {

@@ -10,9 +10,7 @@
 // domain anyway: when it stalls, every drain naming it stalls.
 //
 // Staging: on a link with several members, a message for a drain whose ring
-// is empty goes straight into the link's next batch (link-stage.ts); runs of
-// such messages that lie in the input chunk as the link sends them go out as
-// views of the chunk.
+// is empty goes straight into the link's next batch (link-stage.ts).
 //
 // In place: a busy drain alone on its link sends runs of messages as they lie
 // in the input chunk, without copying them (sendInPlace).
@@ -183,14 +181,9 @@ export class StreamLink {
     return this.inPlace.runs;
   }
 
-  /** Staged runs sent as views of their input chunk since the link was made (link-stage.ts). */
-  get stageViews(): number {
-    return this.stage.views;
-  }
-
-  /** Input-chunk bytes that batches not yet written keep alive (in-place batches, stage views). */
+  /** Input-chunk bytes that in-place batches not yet confirmed keep alive. */
   get pinnedBytes(): number {
-    return this.pools.pinned;
+    return this.inPlace.pinned;
   }
 
   /** What the socket has not yet taken, if in-place batches may be queued now; else -1. */
@@ -322,6 +315,7 @@ export class StreamLink {
       const done = this.written.shift();
       if (done === undefined) return;
       done.segs.confirmAll();
+      this.inPlace.written(done);
       this.pools.release(done);
       // Refill as each batch completes rather than on 'drain' (all written):
       // the kernel then never waits for a turn of ours with nothing to send.
