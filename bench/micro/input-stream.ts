@@ -22,9 +22,11 @@ export function octetFramed(msgs: Buffer[]): Buffer {
   return out;
 }
 
-/** Views of `stream`, `size` bytes each (the last shorter): frames straddle them as on a socket. */
+/** `stream` in chunks of `size` bytes (the last shorter): frames straddle them as on a socket. */
 export function chunked(stream: Buffer, size: number): Buffer[] {
   const out: Buffer[] = [];
-  for (let i = 0; i < stream.length; i += size) out.push(stream.subarray(i, i + size));
+  // Each chunk in memory of its own, as a socket read is: what keeps a chunk
+  // alive (a view sent in place) keeps only that chunk alive.
+  for (let i = 0; i < stream.length; i += size) out.push(Buffer.from(stream.subarray(i, i + size)));
   return out;
 }
