@@ -157,9 +157,10 @@ export function firstRefused(router: Router, b: IngestBatch): number {
     const to = table.lookupAny(b.source(i), b.hostStarts[i], b.hostEnds[i]);
     if (to === undefined) continue;
     const n = b.ends[i] - b.starts[i];
-    const targets = Array.isArray(to) ? to.length : 1;
+    const many = Array.isArray(to);
+    const targets = many ? to.length : 1;
     for (let k = 0; k < targets; k++) {
-      const d = Array.isArray(to) ? to[k] : to;
+      const d = many ? to[k] : to;
       if (d.wouldRefuse(n, null)) return i;
       if (one === null) {
         one = d;
