@@ -280,6 +280,9 @@ export abstract class Drain implements Pressured {
       if (from >= 0 && to <= src.length && this.inPlaceMatches(src, from, to) && this.sendInPlace(src.subarray(from, to), this.ring.count)) {
         this.ring.clear();
         this.takes++;
+        // The records left the ring as a take's would (takeInto): an input
+        // the run paused waits for this, and nothing else would resume it.
+        this.belowLowWater();
         return;
       }
     }

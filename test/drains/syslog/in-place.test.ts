@@ -3,8 +3,13 @@
 // copying them into its ring. What must hold whichever way a message goes:
 // every message once, intact, in the order sent, exact counters, and a
 // bounded amount of input kept alive while the destination is slow.
+import pino from 'pino';
 import t from 'tap';
 import '../../../src/drains';
+import { settlePendingCopies } from '../../../src/drains/deferred-copy';
+import { StreamLinkPool } from '../../../src/drains/syslog/link-pool';
+import { createDrain, parseDrainUrl, type DrainContext } from '../../../src/drains/url';
+import { ACCEPTED, PAUSE } from '../../../src/router/verdict';
 import { IN_PLACE_PIN_BYTES } from '../../../src/drains/syslog/link-in-place';
 import { liveLinks, type StreamLink } from '../../../src/drains/syslog/stream-link';
 import { makeCerts } from '../../helpers/certs';
@@ -137,4 +142,54 @@ t.test('TLS in: runs of decrypted reads go out in place, every message intact an
   await rx.waitFor(n + 1, 30_000);
   t.equal(firstMismatch(rx.lines().slice(1), expected), -1, `${n} messages over TLS, each intact, in order, none twice`);
   t.ok(linkTo(rx).inPlaceRuns > 0, `runs went out in place (${linkTo(rx).inPlaceRuns})`);
+});
+
+t.test('a run sent in place that had paused its input resumes it: the ring empties without a take', async (t) => {
+  const rx = await startSyslogReceiver();
+  const links = new StreamLinkPool();
+  // block: no grace period would let the input go on its own.
+  const ctx: DrainContext = {
+    logger: pino({ level: 'silent' }),
+    buffer: { policy: 'block', bytes: 32 * 1024, messages: 100_000, graceMs: 1000 },
+    connectTimeoutMs: 2000,
+    writeTimeoutMs: 10_000,
+    lingerMs: 0,
+    links,
+    services: {},
+  };
+  const d = createDrain(parseDrainUrl(`${rx.url}?name=resume`), ctx);
+  t.teardown(async () => {
+    d.destroy();
+    await rx.close();
+  });
+  const msg = (i: number): Buffer => Buffer.from(`<14>1 2024-05-01T10:00:00Z h-0 app - - - ${i} ${PAD}`);
+  const feeder = { resumed: 0, resumeFeed(): void { this.resumed++; } };
+  // Grow the ring to its 32 KiB (it starts at 1 KiB) and connect the link.
+  let sent = 0;
+  for (; sent < 120; sent++) {
+    const m = msg(sent);
+    d.push(m, 0, m.length, null);
+  }
+  await rx.waitFor(sent);
+  await until(() => d.queued === 0, 'the first messages confirmed');
+  // One socket read's worth, octet-counted as sent: a run from the start of
+  // the empty ring, past the high-water mark (80 % of 32 KiB).
+  const frames: Buffer[] = [];
+  for (let i = 0; i < 150; i++) frames.push(octet(msg(sent + i)));
+  const chunk = Buffer.concat(frames);
+  let at = 0;
+  let verdict = ACCEPTED;
+  while (verdict !== PAUSE) {
+    const sp = chunk.indexOf(0x20, at);
+    const n = Number(chunk.subarray(at, sp).toString());
+    verdict = d.push(chunk, sp + 1, sp + 1 + n, feeder, true);
+    at = sp + 1 + n;
+    sent++;
+  }
+  t.ok(d.ring.bytes > 0.8 * 32 * 1024, `paused above the high-water mark (${d.ring.bytes} bytes queued)`);
+  settlePendingCopies();
+  t.equal(d.ring.count, 0, 'the run went out in place: the ring is empty');
+  await until(() => feeder.resumed > 0, 'the paused input resumed', 3000);
+  await rx.waitFor(sent);
+  t.equal(firstMismatch(rx.lines().slice(120), Array.from({ length: sent - 120 }, (_, i) => new RegExp(` - ${120 + i} ${PAD}$`))), -1, 'the run arrived, in order');
 });
