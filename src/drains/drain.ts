@@ -169,6 +169,18 @@ export abstract class Drain implements Pressured {
   }
 
   /**
+   * Hot path, tried first for a hostname with one drain: takes the message
+   * by a way that skips the ring and cannot refuse, drop or pause (a shared
+   * link's stage, see SyslogStreamDrain), and returns true; false when this
+   * drain has no such way now, and the message goes through wouldRefuse()
+   * and push(). Only for a drain whose ring is empty, so nothing queued can
+   * be overtaken.
+   */
+  stage(_src: Buffer, _start: number, _end: number, _stable: boolean): boolean {
+    return false;
+  }
+
+  /**
    * Hot path: queue one message. Returns PAUSE if the feeder should stop reading.
    *
    * `stable` says `src` is an input chunk that nobody changes (see

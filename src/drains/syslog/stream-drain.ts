@@ -81,27 +81,27 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
 
   /**
    * Hot path: a message for a drain with nothing queued goes straight into
-   * the shared link's next batch when there is room (see link-stage.ts);
-   * anything else queues in the ring, under the drain's policy.
+   * the shared link's next batch when there is room (see link-stage.ts).
+   * False when it cannot (a ring that holds records, a link with one member,
+   * a full stage): the message then queues in the ring, under the drain's
+   * policy (push).
    */
-  push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
-    if (this.ring.count === 0 && !this.closing && this.link.staging) {
-      const len = this.recordLength(end - start);
-      if (stable) {
-        if (this.link.reserveInRun(this, src, start, end, len)) {
-          this.inflight++;
-          return ACCEPTED;
-        }
-      } else {
-        const at = this.link.reserve(this, len);
-        if (at >= 0) {
-          this.writeRecord(this.link.stageBuf, at, src, start, end);
-          this.inflight++;
-          return ACCEPTED;
-        }
-      }
+  stage(src: Buffer, start: number, end: number, stable: boolean): boolean {
+    if (this.ring.count !== 0 || this.closing || !this.link.staging) return false;
+    const len = this.recordLength(end - start);
+    if (stable) {
+      if (!this.link.reserveInRun(this, src, start, end, len)) return false;
+    } else {
+      const at = this.link.reserve(this, len);
+      if (at < 0) return false;
+      this.writeRecord(this.link.stageBuf, at, src, start, end);
     }
-    return super.push(src, start, end, feeder, stable);
+    this.inflight++;
+    return true;
+  }
+
+  push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
+    return this.stage(src, start, end, stable) ? ACCEPTED : super.push(src, start, end, feeder, stable);
   }
 
   /** The link connects lazily, on the first message: a large route table of idle drains holds no sockets. */
