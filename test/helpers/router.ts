@@ -14,6 +14,15 @@ export interface TestRouter {
   close(): Promise<void>;
 }
 
+/**
+ * Environment for tests that move megabytes through a receiver in the test
+ * process itself. Under load it can fall behind for longer than the default
+ * 1 s grace, and the drain would be cut loose and drop: these tests check
+ * order and exact counts, and the grace period has tests of its own
+ * (overflow.test.ts).
+ */
+export const PATIENT = { DRAIN_OVERFLOW_GRACE: '60s' };
+
 export async function startTestRouter(
   opts: { routes?: Array<[hostname: string, drainUrl: string]>; env?: Record<string, string> } = {},
 ): Promise<TestRouter> {

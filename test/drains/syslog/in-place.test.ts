@@ -13,7 +13,7 @@ import { ACCEPTED, PAUSE } from '../../../src/router/verdict';
 import { IN_PLACE_PIN_BYTES } from '../../../src/drains/syslog/link-in-place';
 import { liveLinks, type StreamLink } from '../../../src/drains/syslog/stream-link';
 import { makeCerts } from '../../helpers/certs';
-import { startTestRouter, type TestRouter } from '../../helpers/router';
+import { PATIENT, startTestRouter, type TestRouter } from '../../helpers/router';
 import { startSyslogReceiver, type SyslogReceiver } from '../../helpers/syslog-receiver';
 import { drainsOf, octet, sendTcp, sendTls, until } from '../../inputs/stream-helpers';
 
@@ -60,7 +60,7 @@ for (const [inFraming, outFraming] of [['octet', 'octet'], ['lf', 'lf'], ['octet
   const same = inFraming === outFraming;
   t.test(`${inFraming} in, ${outFraming} out, fan-out to two destinations: every message once, intact, in order`, async (t) => {
     const rx = [await startSyslogReceiver({ framing: outFraming }), await startSyslogReceiver({ framing: outFraming })];
-    const r = await startTestRouter({ routes: rx.map((x, i): [string, string] => ['h-0', `${x.url}${x.url.includes('?') ? '&' : '?'}name=d-${i}`]) });
+    const r = await startTestRouter({ routes: rx.map((x, i): [string, string] => ['h-0', `${x.url}${x.url.includes('?') ? '&' : '?'}name=d-${i}`]), env: PATIENT });
     t.teardown(async () => {
       await r.close();
       for (const x of rx) await x.close();
@@ -92,7 +92,7 @@ for (const [inFraming, outFraming] of [['octet', 'octet'], ['lf', 'lf'], ['octet
 /** A router with h-0 → one drain to a receiver, its link connected by a first message. */
 async function oneDrain(t: Tap, name: string, env: Record<string, string> = {}): Promise<{ rx: SyslogReceiver; r: TestRouter }> {
   const rx = await startSyslogReceiver();
-  const r = await startTestRouter({ routes: [['h-0', `${rx.url}?name=${name}`]], env });
+  const r = await startTestRouter({ routes: [['h-0', `${rx.url}?name=${name}`]], env: { ...PATIENT, ...env } });
   t.teardown(async () => {
     await r.close();
     await rx.close();

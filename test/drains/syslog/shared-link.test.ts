@@ -10,7 +10,7 @@ import { STAGE_BYTES } from '../../../src/drains/syslog/link-stage';
 import { parseSyslogUrl } from '../../../src/drains/syslog/config';
 import type { Drain } from '../../../src/drains/drain';
 import { metricsText } from '../../../src/telemetry/metrics';
-import { startTestRouter } from '../../helpers/router';
+import { PATIENT, startTestRouter } from '../../helpers/router';
 import { startSyslogReceiver } from '../../helpers/syslog-receiver';
 import { accounted, drainsOf, octet, sendTcp, until } from '../../inputs/stream-helpers';
 
@@ -60,7 +60,7 @@ function perHostInOrder(lines: string[]): boolean {
 t.test('50 drains to one endpoint: one connection, exact per-drain counts, per-host order', async (t) => {
   const rx = await startSyslogReceiver();
   const [connected0, idle0] = [await connections('connected'), await connections('idle')];
-  const r = await startTestRouter({ routes: routes(rx.url) });
+  const r = await startTestRouter({ routes: routes(rx.url), env: PATIENT });
   t.teardown(async () => {
     await r.close();
     await rx.close();
@@ -92,7 +92,7 @@ t.test('50 drains to one endpoint: one connection, exact per-drain counts, per-h
 for (const [inFraming, outFraming] of [['octet', 'octet'], ['lf', 'lf'], ['octet', 'lf']] as const) {
   t.test(`${inFraming} in, ${outFraming} out, more than the stage in one go: every drain's messages leave in order`, async (t) => {
     const rx = await startSyslogReceiver({ framing: outFraming });
-    const r = await startTestRouter({ routes: routes(rx.url) });
+    const r = await startTestRouter({ routes: routes(rx.url), env: PATIENT });
     t.teardown(async () => {
       await r.close();
       await rx.close();
