@@ -9,7 +9,8 @@ export function startHousekeeping(intervalMs = 1000): void {
   users++;
   if (timer !== null) return;
   timer = setInterval(() => {
-    for (const d of liveDrains()) d.housekeep();
+    const now = Date.now();
+    for (const d of liveDrains()) d.housekeep(now);
   }, intervalMs);
   timer.unref();
 }

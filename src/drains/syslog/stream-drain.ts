@@ -123,9 +123,9 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
     this.countDelivered(count, bytes);
   }
 
-  housekeep(): void {
-    super.housekeep();
-    this.link.housekeep(Date.now());
+  housekeep(now = Date.now()): void {
+    super.housekeep(now);
+    this.link.housekeep(now);
   }
 
   protected closeTransport(): void {
