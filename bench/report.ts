@@ -19,7 +19,7 @@ export function markdownTable(results: ScenarioResult[]): string {
       pct(r.deliveredRatio),
       `${fmtMb(r.idleRss)} / ${fmtMb(r.peakRss)}`,
       r.cpuUsPerMsg === undefined ? '–' : r.cpuUsPerMsg.toFixed(2),
-      r.p50us === undefined ? '–' : `${fmtMs(r.p50us)} / ${fmtMs(r.p99us)}` + (r.latencyRate ? ` @ ${fmtRate(r.latencyRate)}` : ''),
+      latencyCell(r),
       ...peerCells(r),
       ratio(r),
       fmtRate(r.ceiling),
@@ -28,6 +28,13 @@ export function markdownTable(results: ScenarioResult[]): string {
   });
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
   return [head, head.map(() => '---'), ...rows].map((cells) => `| ${cells.map(esc).join(' | ')} |`).join('\n') + '\n';
+}
+
+function latencyCell(r: ScenarioResult): string {
+  if (r.p50us === undefined) return '–';
+  const at = r.latencyRate ? ` @ ${fmtRate(r.latencyRate)}` : '';
+  const floor = r.floorP99us !== undefined ? ` (floor ${fmtMs(r.floorP50us)} / ${fmtMs(r.floorP99us)})` : '';
+  return `${fmtMs(r.p50us)} / ${fmtMs(r.p99us)}${at}${floor}`;
 }
 
 function peerCells(r: ScenarioResult): [string, string] {

@@ -43,6 +43,9 @@ export interface ScenarioResult {
   latencyRate?: number;
   p50us?: number;
   p99us?: number;
+  /** The generator straight into the sink at the same offered rate: what the machine adds without a router. */
+  floorP50us?: number;
+  floorP99us?: number;
   /** Delivered/sent during the latency run (UDP loss shows here too). */
   latencyDeliveredRatio?: number;
   /** Router CPU microseconds per input message. */

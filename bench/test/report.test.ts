@@ -9,7 +9,7 @@ import { emptyResult } from '../scenarios/types';
 
 t.test('markdownTable: one row per scenario, ratio against rsyslog, unavailable says why', async (t) => {
   const ok = emptyResult(1, 'TCP');
-  Object.assign(ok, { cpuUsPerMsg: 0.654, rate: 1_500_000, deliveredRatio: 1, idleRss: 60 * 2 ** 20, peakRss: 120 * 2 ** 20, p50us: 500, p99us: 4000, latencyRate: 750_000, ceiling: 8e6 });
+  Object.assign(ok, { cpuUsPerMsg: 0.654, rate: 1_500_000, deliveredRatio: 1, idleRss: 60 * 2 ** 20, peakRss: 120 * 2 ** 20, p50us: 500, p99us: 4000, latencyRate: 750_000, floorP50us: 90, floorP99us: 2500, ceiling: 8e6 });
   ok.peers.push({ name: 'rsyslog', rate: 600_000, peakRss: 50 * 2 ** 20 }, { name: 'syslog-ng', why: 'not installed' });
   const missing = emptyResult(7, 'HTTP | logplex');
   missing.unavailable = 'no /syslog';
@@ -20,7 +20,7 @@ t.test('markdownTable: one row per scenario, ratio against rsyslog, unavailable 
   t.match(lines[2], '1.50 M msg/s');
   t.match(lines[2], '2.50×');
   t.match(lines[2], '60 MB / 120 MB | 0.65 |');
-  t.match(lines[2], '0.50 ms / 4.00 ms @ 750 k msg/s');
+  t.match(lines[2], '0.50 ms / 4.00 ms @ 750 k msg/s (floor 0.09 ms / 2.50 ms)', 'latency with the generator → sink floor');
   t.match(lines[2], '| n/a |', 'a peer without a figure');
   t.match(lines[3], 'not available: no /syslog');
   t.match(lines[3], 'HTTP \\| logplex', 'pipes in titles are escaped');
