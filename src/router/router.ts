@@ -80,8 +80,9 @@ export class Router {
    */
   private deliverOne(d: Drain, buf: Buffer, start: number, end: number, feeder: Feeder | null, stable: boolean): number {
     // With 10,000 drains on one shared link, each message is for a drain
-    // whose ring is empty: straight to the link's stage, before any of the
-    // checks below read the drain's cold ring and policy.
+    // whose ring is empty: straight to the link's stage. extendRun() and
+    // wouldRefuse() have nothing to say about an empty ring (no run to
+    // extend, nothing to refuse), and asking them cost cold reads.
     if (d.stage(buf, start, end, stable)) return ACCEPTED;
     if (stable) {
       const why = d.extendRun(buf, start, end);
