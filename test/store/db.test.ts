@@ -1,8 +1,11 @@
 import { cp, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import t from 'tap';
 import { backoffDelay } from '../../src/backoff';
 import { describePostgresUrl, openDb, type DbListenHandlers } from '../../src/store/db';
+import { openPgliteDb } from '../../src/store/db-pglite';
 import { LISTEN_APPLICATION_NAME } from '../../src/store/db-postgres';
 import { backends, closedPort, logger, pgliteTemplate, tempDir } from './db-fixture';
 
@@ -34,6 +37,50 @@ t.test('description never contains the password', async (t) => {
   t.teardown(() => db.close());
   t.equal(db.kind, 'postgres');
   t.equal(db.description, 'postgres://postgres@127.0.0.1:5432/test');
+});
+
+t.test('PGlite: a fresh data dir is created by initdb in a child process', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  const lines: Array<{ msg: string; ms?: number }> = [];
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(JSON.parse(String(chunk)));
+        cb();
+      },
+    }),
+  );
+  const before = process.memoryUsage().external;
+  const db = await openDb({ dataDir, logger: log });
+  t.teardown(() => db.close());
+  // initdb in this process grows WebAssembly memory by ~570 MB that is never
+  // given back; opening the dir it left costs ~150 MB.
+  const grown = process.memoryUsage().external - before;
+  t.ok(grown < 400 * 1024 * 1024, `this process's external memory grew by ${Math.round(grown / 1048576)} MB, not initdb's ~570 MB or more`);
+  const created = lines.find((l) => l.msg === 'embedded database created');
+  t.ok(created && typeof created.ms === 'number', 'the log says the database was created, and how long it took');
+  await stat(path.join(dataDir, 'pglite', 'PG_VERSION'));
+  t.same((await db.query('SHOW shared_buffers')).rows, [{ shared_buffers: '16MB' }], 'with the embedded configuration');
+  await db.query('CREATE TABLE kept (v text)');
+  await db.query(`INSERT INTO kept VALUES ('still here')`);
+  await db.close();
+
+  lines.length = 0;
+  const again = await openDb({ dataDir, logger: log });
+  t.teardown(() => again.close());
+  t.same((await again.query('SELECT v FROM kept')).rows, [{ v: 'still here' }], 'reopened: the data is there');
+  t.notOk(lines.some((l) => l.msg === 'embedded database created'), 'an existing data dir is opened, not created again');
+});
+
+t.test('PGlite: a failed initdb is a clear error and releases the lock', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  const notADir = path.join(dataDir, 'pglite');
+  await writeFile(notADir, 'a file where the data dir should be');
+  const err = (await openPgliteDb(notADir, logger).catch((e: Error) => e)) as Error & { code?: string };
+  t.equal(err.code, 'SY_ERR_DB_INIT');
+  t.equal(err.message, `creating the embedded database in ${notADir} failed: ENOTDIR: not a directory`);
+  await t.rejects(stat(`${notADir}.lock`), { code: 'ENOENT' }, 'the lock is released');
 });
 
 t.test('PGlite data dir lock: one process at a time, stale locks are taken over', async (t) => {
