@@ -72,6 +72,25 @@ t.test('keys that land on the same slot are all found (linear probing)', async (
   }
 });
 
+t.test('hashBytes: the slot depends on every byte, at any offset and length', async (t) => {
+  // Names that differ in one byte, anywhere, should spread over a small
+  // table's slots (low bits), not pile into a few.
+  for (const len of [1, 3, 4, 5, 8, 13, 32]) {
+    for (let at = 0; at < len; at++) {
+      const seen = new Set<number>();
+      for (let c = 0; c < 64; c++) {
+        const b = Buffer.alloc(len + 3, 0x61);
+        b[1 + at] = 0x30 + c; // digits, letters, punctuation
+        seen.add(hashBytes(b, 1, 1 + len) & 63);
+      }
+      if (seen.size < 32) t.fail(`length ${len}, byte ${at}: 64 names in only ${seen.size} of 64 slots`);
+    }
+  }
+  const b = Buffer.from('xxHost-1.Example.ORGyy');
+  const c = Buffer.from('host-1.example.org');
+  t.equal(hashBytes(b, 2, 20), hashBytes(c, 0, c.length), 'the same name at another offset, another case');
+});
+
 t.test('hashBytes folds case; foldAscii leaves non-ASCII alone', async (t) => {
   const a = Buffer.from('MiXeD');
   const b = Buffer.from('mixed');
