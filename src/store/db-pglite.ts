@@ -4,7 +4,7 @@
 // listen() callbacks in the same process — so the route source runs unchanged.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, open as openFile, unlink } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, rmdir, open as openFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { PGlite, type Results, type Transaction } from '@electric-sql/pglite';
 import type { Logger } from 'pino';
@@ -79,12 +79,35 @@ const MAX_INITDB_STDERR = 16 * 1024;
 
 /**
  * Runs initdb for `dir` in a child process (pglite-initdb.ts says why), so
- * the memory it grows goes away with the child.
+ * the memory it grows goes away with the child. It builds the database in
+ * `<dir>.initdb-<pid>` and renames it into place when complete: an initdb cut
+ * short (a crash, Ctrl-C on the first start) leaves nothing half-made where
+ * the next start would open it.
  */
 async function initdbInChild(dir: string, logger: Logger): Promise<void> {
+  const fail = (why: string): never => {
+    throw new SwitchyardError('SY_ERR_DB_INIT', `creating the embedded database in ${dir} failed: ${why}`);
+  };
+  let entries: string[] = [];
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') fail((err as Error).message);
+  }
+  if (entries.length > 0) fail(`it holds files but no database (no PG_VERSION): ${entries.slice(0, 5).join(', ')}; move them away`);
+
   const started = Date.now();
+  // One per attempt: a child left running by a parent killed outright must
+  // not write into the next attempt's directory.
+  const building = `${dir}.initdb-${process.pid}`;
   logger.info({ db: `PGlite in ${dir}` }, 'creating the embedded database (initdb, a few seconds, once)');
-  const child = spawn(process.execPath, [path.join(__dirname, 'pglite-initdb.js'), dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await removeEarlierAttempts(dir);
+  const child = spawn(process.execPath, [path.join(__dirname, 'pglite-initdb.js'), building], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A shutdown during the first start exits without waiting for initdb.
+  const killChild = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killChild);
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
@@ -94,11 +117,25 @@ async function initdbInChild(dir: string, logger: Logger): Promise<void> {
     child.on('error', (err) => resolve(err.message));
     child.on('close', (status, signal) => resolve(status ?? `killed by ${signal}`));
   });
+  process.removeListener('exit', killChild);
   if (code !== 0) {
-    const why = stderr.trim().slice(0, MAX_INITDB_STDERR) || (typeof code === 'number' ? `exit code ${code}` : code);
-    throw new SwitchyardError('SY_ERR_DB_INIT', `creating the embedded database in ${dir} failed: ${why}`);
+    await rm(building, { recursive: true, force: true }).catch(() => {});
+    fail(stderr.trim().slice(0, MAX_INITDB_STDERR) || (typeof code === 'number' ? `exit code ${code}` : code));
   }
+  await rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  await rename(building, dir);
   logger.info({ db: `PGlite in ${dir}`, ms: Date.now() - started }, 'embedded database created');
+}
+
+/** Removes what earlier initdb attempts cut short left beside `dir` (<dir>.initdb-<pid>). */
+async function removeEarlierAttempts(dir: string): Promise<void> {
+  const prefix = `${path.basename(dir)}.initdb-`;
+  const beside = await readdir(path.dirname(dir)).catch(() => [] as string[]);
+  for (const name of beside) {
+    if (name.startsWith(prefix)) await rm(path.join(path.dirname(dir), name), { recursive: true, force: true });
+  }
 }
 
 export async function openPgliteDb(dir: string, logger: Logger): Promise<Db> {

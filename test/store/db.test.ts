@@ -1,4 +1,4 @@
-import { cp, readFile, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
@@ -51,6 +51,9 @@ t.test('PGlite: a fresh data dir is created by initdb in a child process', async
       },
     }),
   );
+  // What an initdb cut short leaves beside the data dir: removed, done again.
+  await mkdir(path.join(dataDir, 'pglite.initdb-2147483646', 'base'), { recursive: true });
+  await writeFile(path.join(dataDir, 'pglite.initdb-2147483646', 'PG_VERSION'), '17\n');
   const before = process.memoryUsage().external;
   const db = await openDb({ dataDir, logger: log });
   t.teardown(() => db.close());
@@ -61,6 +64,7 @@ t.test('PGlite: a fresh data dir is created by initdb in a child process', async
   const created = lines.find((l) => l.msg === 'embedded database created');
   t.ok(created && typeof created.ms === 'number', 'the log says the database was created, and how long it took');
   await stat(path.join(dataDir, 'pglite', 'PG_VERSION'));
+  t.same((await readdir(dataDir)).sort(), ['pglite', 'pglite.lock'], 'built beside, renamed into place; the earlier attempt removed');
   t.same((await db.query('SHOW shared_buffers')).rows, [{ shared_buffers: '16MB' }], 'with the embedded configuration');
   await db.query('CREATE TABLE kept (v text)');
   await db.query(`INSERT INTO kept VALUES ('still here')`);
@@ -79,8 +83,19 @@ t.test('PGlite: a failed initdb is a clear error and releases the lock', async (
   await writeFile(notADir, 'a file where the data dir should be');
   const err = (await openPgliteDb(notADir, logger).catch((e: Error) => e)) as Error & { code?: string };
   t.equal(err.code, 'SY_ERR_DB_INIT');
-  t.equal(err.message, `creating the embedded database in ${notADir} failed: ENOTDIR: not a directory`);
+  t.match(err.message, `creating the embedded database in ${notADir} failed: ENOTDIR: not a directory`);
   await t.rejects(stat(`${notADir}.lock`), { code: 'ENOENT' }, 'the lock is released');
+});
+
+t.test('PGlite: a data dir with files but no database is refused, not initialised over', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  const dir = path.join(dataDir, 'pglite');
+  await mkdir(dir);
+  await writeFile(path.join(dir, 'notes.txt'), 'mine');
+  const err = (await openPgliteDb(dir, logger).catch((e: Error) => e)) as Error & { code?: string };
+  t.equal(err.code, 'SY_ERR_DB_INIT');
+  t.equal(err.message, `creating the embedded database in ${dir} failed: it holds files but no database (no PG_VERSION): notes.txt; move them away`);
+  t.equal(await readFile(path.join(dir, 'notes.txt'), 'utf8'), 'mine', 'the files are left alone');
 });
 
 t.test('PGlite data dir lock: one process at a time, stale locks are taken over', async (t) => {
