@@ -23,6 +23,14 @@ export interface FlowSpec {
   peers?: Array<{ peer: Peer; maxMessages?: number }>;
   /** Seconds of paced load for the latency figures. */
   latencySeconds?: number;
+  /**
+   * A scenario whose router throughput is measured right before each of this
+   * one's runs, for ScenarioResult.pairedRatio. The machine's speed drifts by
+   * tens of percent within minutes; a ratio of figures taken minutes apart
+   * (scenario 5 against scenario 1 was 52-92 % in one session) says more
+   * about the drift than about the router.
+   */
+  pairedWith?: FlowSpec;
   after?(ctx: RunContext, r: ScenarioResult): void;
 }
 
@@ -91,8 +99,7 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
     // Profile only the throughput run: that is where the time goes.
     const profileDir = ctx.profileDir && !profiled ? ctx.profileDir : undefined;
     profiled = true;
-    const r = await startRouter({ ...extra, routes: spec.routes(ports), profileDir });
-    return { pid: r.pid, port: spec.input(r), metrics: () => r.metrics(), stop: async () => void (await r.stop()) };
+    return routerTarget(spec, { ...extra, routes: spec.routes(ports), profileDir });
   };
   try {
     await measureRouter(ctx, spec, launchRouter, messages, result);
@@ -102,9 +109,25 @@ async function runFlow(ctx: RunContext, spec: FlowSpec, messages: number): Promi
   return result;
 }
 
+async function routerTarget(spec: FlowSpec, o: RouterOptions): Promise<Target> {
+  const r = await startRouter(o);
+  return { pid: r.pid, port: spec.input(r), metrics: () => r.metrics(), stop: async () => void (await r.stop()) };
+}
+
 async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Launch, messages: number, result: ScenarioResult): Promise<void> {
   const load = spec.load;
-  const t = await repeated(ctx, 'switchyard', () => measureThroughput(ctx.tools, launchRouter, load, messages));
+  const base = spec.pairedWith;
+  const ratios: number[] = [];
+  const t = await repeated(ctx, 'switchyard', async () => {
+    const b = base && (await measureThroughput(ctx.tools, (ports) => routerTarget(base, { routes: base.routes(ports) }), base.load, messages));
+    const own = await measureThroughput(ctx.tools, launchRouter, load, messages);
+    if (base && b && b.rate > 0) {
+      ratios.push(own.rate / b.rate);
+      ctx.log(`  scenario ${base.id} right before: ${fmtRate(b.rate)}; this run ${fmtRate(own.rate)} = ${((own.rate / b.rate) * 100).toFixed(0)} %`);
+    }
+    return own;
+  });
+  if (ratios.length > 0) result.pairedRatio = ratios.sort((x, y) => x - y)[Math.floor(ratios.length / 2)];
   if (t.received === 0) {
     const errs = t.loadgen.errors ? `; the generator saw ${t.loadgen.errors} errors (non-2xx or failed writes)` : '';
     result.unavailable = `router delivered nothing of ${t.sent} messages${errs} (input or drain missing?)`;

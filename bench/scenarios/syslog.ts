@@ -1,13 +1,13 @@
 // Scenarios 1-7: the syslog/HTTP inputs into syslog+tcp drains.
 import { selfSignedCert } from '../lib/tls-cert';
 import { rsyslog, syslogNg } from '../peers';
-import { flowScenario, hostRoutes } from './flow';
+import { flowScenario, hostRoutes, type FlowSpec } from './flow';
 import type { Scenario } from './types';
 
 const drain = (port: number, query = ''): string => `syslog+tcp://127.0.0.1:${port}${query}`;
 const HOSTS = 100;
 
-export const tcpOctet: Scenario = flowScenario({
+const tcpOctetSpec: FlowSpec = {
   id: 1,
   title: 'TCP octet-counted RFC 5424, 100 hosts → 1 drain',
   defaultMessages: 3_000_000,
@@ -19,9 +19,9 @@ export const tcpOctet: Scenario = flowScenario({
   peers: [{ peer: rsyslog }, { peer: syslogNg, maxMessages: 1_000_000 }],
   after: (ctx, r) => {
     if (r.cpuUsPerMsg !== undefined) ctx.shared.set('cpuUsPerMsg:1', r.cpuUsPerMsg);
-    if (r.rate !== undefined) ctx.shared.set('rate:1', r.rate);
   },
-});
+};
+export const tcpOctet: Scenario = flowScenario(tcpOctetSpec);
 
 export const tcpLf3164: Scenario = flowScenario({
   id: 2,
@@ -91,11 +91,12 @@ export const manyDrains: Scenario = flowScenario({
   // DRAIN_SHARE_CONNECTIONS) to the same sink port.
   routes: ([p]) => Array.from({ length: MANY }, (_, i): [string, string] => [`host-${i}`, drain(p, `?name=d-${i}`)]),
   ceiling: true,
+  // Scenario 1's load and routes, measured right before each run of this one.
+  pairedWith: tcpOctetSpec,
   after: (ctx, r) => {
-    const base = ctx.shared.get('rate:1');
-    if (base === undefined || r.rate === undefined) return;
-    r.notes.push(`${((r.rate / base) * 100).toFixed(0)} % of scenario 1`);
-    ctx.log(`  throughput ${((r.rate / base) * 100).toFixed(0)} % of scenario 1's in this run`);
+    if (r.pairedRatio === undefined) return;
+    r.notes.push(`${(r.pairedRatio * 100).toFixed(0)} % of scenario 1 run just before`);
+    ctx.log(`  throughput ${(r.pairedRatio * 100).toFixed(0)} % of scenario 1's, each run right after one of scenario 1`);
   },
 });
 

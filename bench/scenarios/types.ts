@@ -50,6 +50,11 @@ export interface ScenarioResult {
   latencyDeliveredRatio?: number;
   /** Router CPU microseconds per input message. */
   cpuUsPerMsg?: number;
+  /**
+   * With FlowSpec.pairedWith: the median over runs of this scenario's rate ÷
+   * the rate of the paired scenario measured right before it.
+   */
+  pairedRatio?: number;
   peers: PeerFigure[];
   /** Generator straight into the sink, msgs/s. */
   ceiling?: number;
