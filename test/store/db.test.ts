@@ -1,5 +1,7 @@
 import { cp, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import t from 'tap';
@@ -85,6 +87,29 @@ t.test('PGlite: a failed initdb is a clear error and releases the lock', async (
   t.equal(err.code, 'SY_ERR_DB_INIT');
   t.match(err.message, `creating the embedded database in ${notADir} failed: ENOTDIR: not a directory`);
   await t.rejects(stat(`${notADir}.lock`), { code: 'ENOENT' }, 'the lock is released');
+});
+
+t.test('PGlite: initdb failing in its child process is a clear error with its reason', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  // 250 bytes: room for "<name>.lock" (255), not for "<name>.initdb-<pid>",
+  // so the child's mkdir fails and nothing before it does.
+  const dir = path.join(dataDir, 'p'.repeat(250));
+  const err = (await openPgliteDb(dir, logger).catch((e: Error) => e)) as Error & { code?: string };
+  t.equal(err.code, 'SY_ERR_DB_INIT');
+  t.match(err.message, `creating the embedded database in ${dir} failed: ENAMETOOLONG`);
+  t.same(await readdir(dataDir), [], 'nothing left behind, the lock released');
+});
+
+t.test('PGlite: the initdb child names the WASI errno PGlite throws', async (t) => {
+  const dataDir = await tempDir(t.teardown.bind(t));
+  const file = path.join(dataDir, 'a-file');
+  await writeFile(file, 'x');
+  const child = spawn(process.execPath, [path.join(__dirname, '..', '..', 'src', 'store', 'pglite-initdb.js'), file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = await once(child, 'close');
+  t.equal(code, 1);
+  t.equal(stderr.trim(), 'ENOTDIR: not a directory', 'PGlite threw an ErrnoError with only errno 54');
 });
 
 t.test('PGlite: a data dir with files but no database is refused, not initialised over', async (t) => {
