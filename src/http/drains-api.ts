@@ -27,16 +27,19 @@ interface DrainRow {
 const COLUMNS = 'drain::text AS id, hostname, endpoint, created, updated';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string' } },
-  required: ['id'],
-} as const;
-
 const fields = {
   hostname: { type: 'string', minLength: 1, maxLength: 1024 },
   endpoint: { type: 'string', minLength: 1, maxLength: 8192 },
 } as const;
+
+/** The request schemas, exported for the validator's tests. */
+export const drainSchemas = {
+  listQuery: { type: 'object', properties: { hostname: { type: 'string' } } },
+  idParams: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  create: { type: 'object', properties: fields, required: ['hostname', 'endpoint'], additionalProperties: false },
+  update: { type: 'object', properties: fields, minProperties: 1, additionalProperties: false },
+} as const;
+const idParams = drainSchemas.idParams;
 
 /** Connection-level failures (refused, reset, admin shutdown, too many clients): the caller may retry. */
 function databaseUnavailable(err: { code?: unknown }): boolean {
@@ -71,7 +74,7 @@ export default async function drainsApi(app: FastifyInstance, opts: DrainsApiOpt
 
   app.get<{ Querystring: { hostname?: string } }>(
     '/drains',
-    { schema: { querystring: { type: 'object', properties: { hostname: { type: 'string' } } } } },
+    { schema: { querystring: drainSchemas.listQuery } },
     async (req) => {
       const res =
         req.query.hostname !== undefined
@@ -92,9 +95,7 @@ export default async function drainsApi(app: FastifyInstance, opts: DrainsApiOpt
   app.post<{ Body: { hostname: string; endpoint: string } }>(
     '/drains',
     {
-      schema: {
-        body: { type: 'object', properties: fields, required: ['hostname', 'endpoint'], additionalProperties: false },
-      },
+      schema: { body: drainSchemas.create },
     },
     async (req, reply) => {
       const reason = validateEndpoint(req.body.endpoint);
@@ -111,10 +112,7 @@ export default async function drainsApi(app: FastifyInstance, opts: DrainsApiOpt
   app.put<{ Params: { id: string }; Body: { hostname?: string; endpoint?: string } }>(
     '/drains/:id',
     {
-      schema: {
-        params: idParams,
-        body: { type: 'object', properties: fields, minProperties: 1, additionalProperties: false },
-      },
+      schema: { params: idParams, body: drainSchemas.update },
     },
     async (req, reply) => {
       if (!UUID.test(req.params.id)) return reply.code(404).send(notFound);

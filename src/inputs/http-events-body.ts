@@ -56,7 +56,7 @@ const eventSchema = {
     hostname: { type: 'string', minLength: 1, maxLength: 255 },
     tag: { type: 'string', minLength: 1 },
     message: { type: 'string' },
-    // anyOf, not a type union, which fastify's ajv rejects in strict mode. Its
+    // anyOf, not a type union, which the schema validator does not take. Its
     // type coercion may turn "3" into 3 on the way, which means the same.
     severity: { anyOf: [{ type: 'integer', minimum: 0, maximum: 7 }, { type: 'string', enum: Object.keys(SEVERITIES) }] },
     facility: { anyOf: [{ type: 'integer', minimum: 0, maximum: 23 }, { type: 'string', enum: Object.keys(FACILITIES) }] },

@@ -32,7 +32,7 @@ const FIELD_RULES: Record<string, string> = {
   time: 'must be an RFC 3339 date-time or milliseconds since the epoch',
 };
 
-/** "event 3 tag: must be string" from ajv's errors (instancePath /3/tag), one line per problem. */
+/** "event 3 tag: must be string" from the schema errors (instancePath /3/tag), one line per problem. */
 export function describeProblems(errors: FastifySchemaValidationError[]): string[] {
   const out: string[] = [];
   for (const e of errors) {
