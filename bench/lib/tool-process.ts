@@ -22,6 +22,8 @@ export interface SinkResult {
   hosts?: number;
   host_min?: number;
   host_max?: number;
+  /** Messages whose hostname found the sink's table full (more names than it tracks). */
+  host_overflow?: number;
 }
 
 export interface LoadgenResult {

@@ -179,6 +179,7 @@ async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Laun
   if (load.hostStats && t.sink.hosts !== undefined && t.sink.hosts !== (load.hosts ?? 100)) {
     result.notes.push(`${t.sink.hosts} of ${load.hosts} hostnames arrived`);
   }
+  if (t.sink.host_overflow) result.notes.push(`the sink's hostname table overflowed (${t.sink.host_overflow} messages not counted by name)`);
   spec.after?.(ctx, result);
 }
 

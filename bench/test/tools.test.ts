@@ -40,6 +40,20 @@ t.test('loadgen → sink, octet-counted RFC 5424: every message, every hostname 
   t.ok(r.last_ns >= lg.start_ns, 'sink and generator share CLOCK_MONOTONIC');
 });
 
+t.test("the sink's hostname table: 10,000 names exactly, and an overflow past its capacity said", async (t) => {
+  const sink = await startSink(tools.sink, { expect: 20_000, hostStats: true, idleMs: 2000 });
+  await runLoadgen(tools.loadgen, { port: sink.ports[0], count: 20_000, hosts: 10_000 });
+  const r = await sink.result;
+  t.same([r.hosts, r.host_min, r.host_max, r.host_overflow], [10_000, 2, 2, 0]);
+
+  const over = await startSink(tools.sink, { expect: 13_000, hostStats: true, idleMs: 2000 });
+  await runLoadgen(tools.loadgen, { port: over.ports[0], count: 13_000, hosts: 13_000 });
+  const o = await over.result;
+  t.equal(o.received, 13_000);
+  t.equal(o.hosts, 12_288, 'three quarters of its 16,384 slots');
+  t.equal(o.host_overflow, 13_000 - 12_288);
+});
+
 t.test('loadgen → sink, LF-framed RFC 3164, several connections', async (t) => {
   const sink = await startSink(tools.sink, { expect: 1000, hostStats: true, idleMs: 2000 });
   await runLoadgen(tools.loadgen, { port: sink.ports[0], count: 1000, hosts: 10, framing: 'lf', format: '3164', conns: 4 });
