@@ -33,9 +33,29 @@ interface Cell {
   h: Holder;
   k: string | number;
   v: Json;
+  /** The cell of the containing value; its chain of keys is the instancePath. */
+  p: Cell | null;
 }
-/** Validates a cell, pushing errors; true when valid. */
-type Check = (c: Cell, path: string, errors: SchemaError[]) => boolean;
+/** Validates a cell, pushing errors unless `errors` is null; true when valid. */
+type Check = (c: Cell, errors: SchemaError[] | null) => boolean;
+
+const NO_HOLDER: Holder = {};
+
+/**
+ * A cell for the values a schema node checks one after another (the items of
+ * an array, an object's properties): made once, when the schema compiles,
+ * since validation is synchronous and a node never checks two values at once.
+ */
+function reusableCell(): Cell {
+  return { h: NO_HOLDER, k: 0, v: undefined, p: null };
+}
+
+/** Lets go of the request's data once a node is done with it. */
+function clear(c: Cell): void {
+  c.h = NO_HOLDER;
+  c.v = undefined;
+  c.p = null;
+}
 
 export class SchemaCompileError extends Error {
   readonly code = 'SY_ERR_SCHEMA';
@@ -47,8 +67,15 @@ const KNOWN = new Set([
   'minLength', 'maxLength', 'minimum', 'maximum', 'enum', 'anyOf', 'format', 'title', 'description',
 ]);
 
-function err(path: string, schemaPath: string, keyword: string, params: Record<string, unknown>, message: string): SchemaError {
-  return { instancePath: path, schemaPath, keyword, params, message };
+/** The JSON Pointer of a cell's value, built only for an error. */
+function pathOf(c: Cell): string {
+  let path = '';
+  for (let x: Cell = c; x.p !== null; x = x.p) path = `/${typeof x.k === 'number' ? x.k : pointer(x.k)}${path}`;
+  return path;
+}
+
+function err(c: Cell, schemaPath: string, keyword: string, params: Record<string, unknown>, message: string): SchemaError {
+  return { instancePath: pathOf(c), schemaPath, keyword, params, message };
 }
 
 function isType(t: string, v: Json): boolean {
@@ -118,7 +145,7 @@ function compile(schema: Record<string, unknown>, at: string): Check {
 
   // ajv coerces to every type here but object; an object is only checked.
   const coercible = type !== undefined && type !== 'object';
-  return (cell, path, errors) => {
+  return (cell, errors) => {
     let valid = true;
     let typeError = false;
     if (type !== undefined && !isType(type, cell.v)) {
@@ -134,11 +161,11 @@ function compile(schema: Record<string, unknown>, at: string): Check {
       }
     }
     // A coercible type's error comes before every other; an object's after the typeless keywords.
-    if (typeError && coercible) errors.push(err(path, `${at}/type`, 'type', { type }, `must be ${type}`));
-    for (const check of typeless) if (!check(cell, path, errors)) valid = false;
-    if (typeError && !coercible) errors.push(err(path, `${at}/type`, 'type', { type }, `must be ${type}`));
+    if (typeError && coercible && errors !== null) errors.push(err(cell, `${at}/type`, 'type', { type }, `must be ${type}`));
+    for (const check of typeless) if (!check(cell, errors)) valid = false;
+    if (typeError && !coercible && errors !== null) errors.push(err(cell, `${at}/type`, 'type', { type }, `must be ${type}`));
     if (typed.length > 0 && isType(groupType as string, cell.v)) {
-      for (const check of typed) if (!check(cell, path, errors)) valid = false;
+      for (const check of typed) if (!check(cell, errors)) valid = false;
     }
     return valid;
   };
@@ -153,30 +180,50 @@ function typelessChecks(schema: Record<string, unknown>, at: string): Check[] {
       throw new SchemaCompileError(`${at}/enum: only strings and numbers are supported`);
     }
     const set = new Set<unknown>(allowed);
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       if (set.has(c.v)) return true;
-      errors.push(err(path, `${at}/enum`, 'enum', { allowedValues: allowed }, 'must be equal to one of the allowed values'));
+      if (errors !== null) errors.push(err(c, `${at}/enum`, 'enum', { allowedValues: allowed }, 'must be equal to one of the allowed values'));
       return false;
     });
   }
   if (schema.anyOf !== undefined) {
     if (!Array.isArray(schema.anyOf) || schema.anyOf.length === 0) throw new SchemaCompileError(`${at}/anyOf: must be a non-empty array`);
     const branches = schema.anyOf.map((s, i) => compile(s as Record<string, unknown>, `${at}/anyOf/${i}`));
-    out.push((c, path, errors) => {
-      const before = errors.length;
-      // The first branch that passes wins and its siblings' errors are
-      // dropped; a branch that fails may still have coerced the value.
-      for (const b of branches) {
-        if (b(c, path, errors)) {
-          errors.length = before;
-          return true;
+    // Scalar branches go first without making errors: most values pass one
+    // (a severity name fails the integer branch on every event). Only when all
+    // fail do they run again, for the errors, from the value as it came:
+    // errors never steer a check, so the second run coerces (and writes back)
+    // as the first did.
+    const quietFirst = schema.anyOf.every(scalarSchema);
+    out.push((c, errors) => {
+      if (quietFirst || errors === null) {
+        const v = c.v;
+        for (const b of branches) if (b(c, null)) return true;
+        if (errors === null) return false;
+        c.v = v;
+        for (const b of branches) b(c, errors);
+      } else {
+        const before = errors.length;
+        // The first branch that passes wins and its siblings' errors are
+        // dropped; a branch that fails may still have coerced the value.
+        for (const b of branches) {
+          if (b(c, errors)) {
+            errors.length = before;
+            return true;
+          }
         }
       }
-      errors.push(err(path, `${at}/anyOf`, 'anyOf', {}, 'must match a schema in anyOf'));
+      errors.push(err(c, `${at}/anyOf`, 'anyOf', {}, 'must match a schema in anyOf'));
       return false;
     });
   }
   return out;
+}
+
+/** A branch whose checks can change nothing but the value itself. */
+function scalarSchema(s: unknown): boolean {
+  const o = s as Record<string, unknown>;
+  return (o.type === 'string' || o.type === 'integer' || o.type === 'number') && o.anyOf === undefined;
 }
 
 /** The checks for the schema's type, in ajv's keyword order; run only on a value of that type. */
@@ -191,48 +238,56 @@ function typedChecks(schema: Record<string, unknown>, at: string): Check[] {
   const maximum = limit('maximum');
   const minimum = limit('minimum');
   if (maximum !== undefined) {
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       if ((c.v as number) <= maximum) return true;
-      errors.push(err(path, `${at}/maximum`, 'maximum', { comparison: '<=', limit: maximum }, `must be <= ${maximum}`));
+      if (errors !== null) errors.push(err(c, `${at}/maximum`, 'maximum', { comparison: '<=', limit: maximum }, `must be <= ${maximum}`));
       return false;
     });
   }
   if (minimum !== undefined) {
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       if ((c.v as number) >= minimum) return true;
-      errors.push(err(path, `${at}/minimum`, 'minimum', { comparison: '>=', limit: minimum }, `must be >= ${minimum}`));
+      if (errors !== null) errors.push(err(c, `${at}/minimum`, 'minimum', { comparison: '>=', limit: minimum }, `must be >= ${minimum}`));
       return false;
     });
   }
   const maxLength = limit('maxLength');
   const minLength = limit('minLength');
   if (maxLength !== undefined) {
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       if (codePoints(c.v as string) <= maxLength) return true;
-      errors.push(err(path, `${at}/maxLength`, 'maxLength', { limit: maxLength }, `must NOT have more than ${maxLength} characters`));
+      if (errors !== null) errors.push(err(c, `${at}/maxLength`, 'maxLength', { limit: maxLength }, `must NOT have more than ${maxLength} characters`));
       return false;
     });
   }
   if (minLength !== undefined) {
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       if (codePoints(c.v as string) >= minLength) return true;
-      errors.push(err(path, `${at}/minLength`, 'minLength', { limit: minLength }, `must NOT have fewer than ${minLength} characters`));
+      if (errors !== null) errors.push(err(c, `${at}/minLength`, 'minLength', { limit: minLength }, `must NOT have fewer than ${minLength} characters`));
       return false;
     });
   }
   if (schema.format !== undefined) {
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       if (isRfc3339DateTime(c.v as string)) return true;
-      errors.push(err(path, `${at}/format`, 'format', { format: 'date-time' }, 'must match format "date-time"'));
+      if (errors !== null) errors.push(err(c, `${at}/format`, 'format', { format: 'date-time' }, 'must match format "date-time"'));
       return false;
     });
   }
   if (schema.items !== undefined) {
     const item = compile(schema.items as Record<string, unknown>, `${at}/items`);
-    out.push((c, path, errors) => {
+    const cell = reusableCell();
+    out.push((c, errors) => {
       const arr = c.v as Holder & Json[];
       let valid = true;
-      for (let i = 0; i < arr.length; i++) if (!item({ h: arr, k: i, v: arr[i] }, `${path}/${i}`, errors)) valid = false;
+      cell.h = arr;
+      cell.p = c;
+      for (let i = 0; i < arr.length; i++) {
+        cell.k = i;
+        cell.v = arr[i];
+        if (!item(cell, errors)) valid = false;
+      }
+      clear(cell);
       return valid;
     });
   }
@@ -242,6 +297,7 @@ function typedChecks(schema: Record<string, unknown>, at: string): Check[] {
 
 /** JSON Pointer escaping for property names in instancePath. */
 function pointer(name: string): string {
+  if (name.indexOf('~') < 0 && name.indexOf('/') < 0) return name;
   return name.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
@@ -250,21 +306,21 @@ function objectChecks(schema: Record<string, unknown>, at: string): Check[] {
   const minProperties = schema.minProperties;
   if (minProperties !== undefined) {
     if (typeof minProperties !== 'number') throw new SchemaCompileError(`${at}/minProperties: must be a number`);
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       if (Object.keys(c.v as object).length >= minProperties) return true;
-      errors.push(err(path, `${at}/minProperties`, 'minProperties', { limit: minProperties }, `must NOT have fewer than ${minProperties} properties`));
+      if (errors !== null) errors.push(err(c, `${at}/minProperties`, 'minProperties', { limit: minProperties }, `must NOT have fewer than ${minProperties} properties`));
       return false;
     });
   }
   if (schema.required !== undefined) {
     const required = schema.required;
     if (!Array.isArray(required) || required.some((r) => typeof r !== 'string')) throw new SchemaCompileError(`${at}/required: must be an array of names`);
-    out.push((c, path, errors) => {
+    out.push((c, errors) => {
       const obj = c.v as Holder;
       let valid = true;
       for (const name of required as string[]) {
         if (obj[name] !== undefined) continue;
-        errors.push(err(path, `${at}/required`, 'required', { missingProperty: name }, `must have required property '${name}'`));
+        if (errors !== null) errors.push(err(c, `${at}/required`, 'required', { missingProperty: name }, `must have required property '${name}'`));
         valid = false;
       }
       return valid;
@@ -282,14 +338,21 @@ function objectChecks(schema: Record<string, unknown>, at: string): Check[] {
     });
   }
   if (names.length > 0) {
-    const checks = names.map((n) => [n, `/${pointer(n)}`, compile(props[n], `${at}/properties/${pointer(n)}`)] as const);
-    out.push((c, path, errors) => {
+    const checks = names.map((n) => [n, compile(props[n], `${at}/properties/${pointer(n)}`)] as const);
+    const cell = reusableCell();
+    out.push((c, errors) => {
       const obj = c.v as Holder;
       let valid = true;
-      for (const [name, suffix, check] of checks) {
+      cell.h = obj;
+      cell.p = c;
+      for (const [name, check] of checks) {
         const v = obj[name];
-        if (v !== undefined && !check({ h: obj, k: name, v }, path + suffix, errors)) valid = false;
+        if (v === undefined) continue;
+        cell.k = name;
+        cell.v = v;
+        if (!check(cell, errors)) valid = false;
       }
+      clear(cell);
       return valid;
     });
   }
@@ -308,7 +371,7 @@ export function compileSchema(schema: Record<string, unknown>): Validate {
   const fn = ((data: unknown) => {
     const root: Holder = { v: data };
     const errors: SchemaError[] = [];
-    const ok = check({ h: root, k: 'v', v: data }, '', errors);
+    const ok = check({ h: root, k: 'v', v: data, p: null }, errors);
     fn.errors = ok ? null : errors;
     if (!ok) return false;
     return root.v === data ? true : { value: root.v };

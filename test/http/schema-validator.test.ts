@@ -65,7 +65,7 @@ const DATE_TIMES = [
 
 function scalarPool(r: () => number): unknown[] {
   return [
-    undefined, null, true, false, 0, 1, 3, 7, 8, -1, 23, 24, 2.5, 1e21, '3', ' 3 ', '0x3', '1e0', '7.0', '-0', '', 'x', 'Infinity', '-Infinity',
+    undefined, null, true, false, 0, 1, 3, 7, 8, -1, 23, 24, 2.5, 9.5, 1e21, '3', ' 3 ', '0x3', '1e0', '7.0', '-0', '', 'x', 'Infinity', '-Infinity',
     'NaN', 'true', 'err', 'emerg', 'local7', 'LOCAL7', 'kern', [], [3], ['3'], ['err'], [1, 2], {}, { a: 1 }, 'h'.repeat(255), 'h'.repeat(256),
     '\u{1f600}'.repeat(255), 'é'.repeat(256), DATE_TIMES[Math.floor(r() * DATE_TIMES.length)], Date.parse('2026-11-22T03:00:00Z'),
     ...Object.keys(SEVERITIES).slice(0, 2), ...Object.keys(FACILITIES).slice(-2),
