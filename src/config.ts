@@ -39,7 +39,7 @@ export const SETTINGS = [
   { env: 'MAX_CONNECTIONS', kind: 'int', dflt: '10000', help: 'Open connections per stream listener; more are closed at once and counted.' },
   { env: 'IDLE_TIMEOUT', kind: 'duration', dflt: '10m', help: 'Close a syslog connection that sends nothing for this long (0 = never).' },
   { env: 'HANDSHAKE_TIMEOUT', kind: 'duration', dflt: '10s', help: 'Time allowed for the PROXY header and the TLS handshake (0 = no limit).' },
-  { env: 'UDP_RECEIVE_BUFFER', kind: 'bytes', dflt: '8MiB', help: 'Kernel receive buffer asked for on the UDP socket.' },
+  { env: 'UDP_RECEIVE_BUFFER', kind: 'bytes', dflt: '8MiB', help: 'Kernel receive buffer asked for on the UDP socket (capped by net.core.rmem_max). What overflows it is dropped by the kernel and counted in switchyard_input_kernel_drops_total.' },
   { env: 'HOSTNAME_FALLBACK', kind: 'string', dflt: '', help: "Hostname routed by when a message has none ('-' or missing). Empty: the sender's address." },
   { env: 'SYSLOG_TIMEZONE', kind: 'string', dflt: 'UTC', help: 'Zone for RFC 3164 timestamps without one: UTC, local, or an offset like +02:00.' },
   { env: 'DRAIN_PAUSE_BYTES', kind: 'bytes', dflt: '1MiB', help: 'Stream inputs feeding a drain (backpressure and block policies) pause once it queues this much, or 80 % of its buffer if less, and resume below half of it. A drain merely slower than its inputs then holds a small backlog, not megabytes; the rest of the buffer takes what cannot wait (UDP, HTTP, gRPC) and outages.' },

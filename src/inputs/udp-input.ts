@@ -3,8 +3,9 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { Logger } from 'pino';
-import { inputStats, type InputStats } from '../telemetry/input-metrics';
+import { closeKernelDrops, inputStats, type InputStats } from '../telemetry/input-metrics';
 import type { Intake } from './intake';
+import { UdpKernelDrops } from './udp-kernel-drops';
 
 export interface UdpInputOptions {
   host: string;
@@ -41,14 +42,40 @@ export class UdpInput {
       s.once('error', reject);
       s.bind(this.opts.port, this.opts.host, () => {
         s.off('error', reject);
-        try {
-          s.setRecvBufferSize(this.opts.receiveBufferBytes);
-        } catch {
-          // the kernel caps it (net.core.rmem_max); the default still works
-        }
+        this.sizeReceiveBuffer(s);
+        const drops = new UdpKernelDrops(s.address().port);
+        this.stats.readKernelDrops = () => drops.read();
         resolve();
       });
     });
+  }
+
+  /**
+   * Asks for UDP_RECEIVE_BUFFER. Linux caps the request at net.core.rmem_max
+   * (often 208 KiB) without an error, and a small buffer loses bursts the
+   * router would have kept up with: say so at start, once.
+   */
+  private sizeReceiveBuffer(s: dgram.Socket): void {
+    const asked = this.opts.receiveBufferBytes;
+    try {
+      s.setRecvBufferSize(asked);
+    } catch (err) {
+      this.log.warn({ err, asked }, 'syslog UDP input: could not set the receive buffer; the kernel default applies');
+    }
+    let granted: number | null = null;
+    try {
+      granted = s.getRecvBufferSize();
+    } catch {
+      // not reported on this platform
+    }
+    this.stats.receiveBufferBytes = granted;
+    // Linux reports twice what it set aside for the payload (bookkeeping).
+    if (granted !== null && granted < asked) {
+      this.log.warn(
+        { asked, granted },
+        'syslog UDP input: the kernel granted a smaller receive buffer than UDP_RECEIVE_BUFFER (raise net.core.rmem_max); bursts beyond it are dropped by the kernel and counted in switchyard_input_kernel_drops_total',
+      );
+    }
   }
 
   private onMessage(msg: Buffer, address: string): void {
@@ -75,10 +102,12 @@ export class UdpInput {
   async close(): Promise<void> {
     const s = this.socket;
     this.socket = null;
+    if (s !== null) closeKernelDrops(this.stats);
     if (s !== null) await new Promise<void>((r) => s.close(() => r()));
   }
 
   destroy(): void {
+    if (this.socket !== null) closeKernelDrops(this.stats);
     try {
       this.socket?.close();
     } catch {

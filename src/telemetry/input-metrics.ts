@@ -14,10 +14,36 @@ export class InputStats {
   connectionsTotal = 0;
   pausedConnections = 0;
   rejected: Record<'limit' | 'closing' | 'proxy' | 'tls' | 'idle' | 'handshake_timeout', number> = { limit: 0, closing: 0, proxy: 0, tls: 0, idle: 0, handshake_timeout: 0 };
+  /** Datagram inputs: what the kernel dropped on the open socket (see udp-kernel-drops.ts), read at scrape time. */
+  readKernelDrops: (() => number | null) | null = null;
+  /** The open socket's count when last read. */
+  kernelDropsOpen = 0;
+  /** What closed sockets of this input had dropped, so the counter never goes back. */
+  kernelDropsClosed = 0;
+  /** Whether any socket of this input could be read (Linux). */
+  kernelDropsKnown = false;
+  /** Datagram inputs: the receive buffer the kernel granted (SO_RCVBUF as Linux reports it, doubled). */
+  receiveBufferBytes: number | null = null;
   constructor(readonly input: string) {}
 }
 
 const inputs = new Map<string, InputStats>();
+
+/** Reads the open socket's kernel drop count into `s`, if there is one to read. */
+export function refreshKernelDrops(s: InputStats): void {
+  const v = s.readKernelDrops?.() ?? null;
+  if (v === null) return;
+  s.kernelDropsOpen = v;
+  s.kernelDropsKnown = true;
+}
+
+/** A datagram input's socket is closing: its count joins the closed ones'. */
+export function closeKernelDrops(s: InputStats): void {
+  refreshKernelDrops(s);
+  s.kernelDropsClosed += s.kernelDropsOpen;
+  s.kernelDropsOpen = 0;
+  s.readKernelDrops = null;
+}
 
 /** The stats of one input (tcp, udp, tls, http_syslog, ...), shared by its listeners. */
 export function inputStats(name: string): InputStats {
@@ -53,5 +79,20 @@ scraped(
     for (const s of inputs.values()) for (const [reason, v] of Object.entries(s.rejected)) emit({ input: s.input, reason }, v);
   },
 );
+scraped(
+  'counter',
+  'switchyard_input_kernel_drops_total',
+  "Datagrams the kernel dropped because the input's receive buffer was full (UDP_RECEIVE_BUFFER, capped by net.core.rmem_max), before the router saw them. Linux only.",
+  ['input'],
+  (emit) => {
+    for (const s of inputs.values()) {
+      refreshKernelDrops(s);
+      if (s.kernelDropsKnown) emit({ input: s.input }, s.kernelDropsClosed + s.kernelDropsOpen);
+    }
+  },
+);
+scraped('gauge', 'switchyard_input_receive_buffer_bytes', 'The receive buffer the kernel granted a datagram input (as Linux reports it: twice what was set).', ['input'], (emit) => {
+  for (const s of inputs.values()) if (s.receiveBufferBytes !== null) emit({ input: s.input }, s.receiveBufferBytes);
+});
 perInput('gauge', 'switchyard_input_connections', 'Open connections, per input.', (s) => s.connections);
 perInput('gauge', 'switchyard_input_paused_connections', 'Connections paused because a drain they feed is full.', (s) => s.pausedConnections);

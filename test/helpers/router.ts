@@ -24,7 +24,7 @@ export interface TestRouter {
 export const PATIENT = { DRAIN_OVERFLOW_GRACE: '60s' };
 
 export async function startTestRouter(
-  opts: { routes?: Array<[hostname: string, drainUrl: string]>; env?: Record<string, string> } = {},
+  opts: { routes?: Array<[hostname: string, drainUrl: string]>; env?: Record<string, string>; logger?: pino.Logger } = {},
 ): Promise<TestRouter> {
   const config = loadConfig({
     HTTP_PORT: '0',
@@ -38,7 +38,7 @@ export async function startTestRouter(
     ...opts.env,
   });
   const source = new StaticRouteSource(opts.routes ?? []);
-  const app = new App(config, { logger: pino({ level: config.logLevel }), routeSource: source });
+  const app = new App(config, { logger: opts.logger ?? pino({ level: config.logLevel }), routeSource: source });
   await app.start();
   return {
     app,
