@@ -13,13 +13,13 @@ import { metricValue } from '../helpers/metrics';
 import { startTestRouter } from '../helpers/router';
 
 t.test('/proc/net/udp rows: port, inode and drops; the header and malformed lines skipped', async (t) => {
-  const text = [
-    '   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops            ',
-    '  123: 0100007F:2329 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 48213 2 0000000000000000 17     ',
-    ' 9: 00000000:0202 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 123 2 0000000000000000 0',
-    'garbage',
-    '',
-  ].join('\n');
+  // As the kernel writes it: a header, then one socket per line (the second
+  // with less padding, as a hand-edited sample), then noise.
+  const text = `   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops
+  123: 0100007F:2329 00000000:0000 07 00000000:00000000 00:00000000 00000000  1000        0 48213 2 0000000000000000 17
+ 9: 00000000:0202 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 123 2 0000000000000000 0
+garbage
+`;
   t.same(parseProcNetUdp(text), [
     { port: 0x2329, inode: 48213, drops: 17 },
     { port: 0x0202, inode: 123, drops: 0 },
