@@ -151,9 +151,11 @@ async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Laun
     const accepted = metricSum(t.metrics, 'switchyard_input_messages_total');
     const dropped = metricSum(t.metrics, 'switchyard_drain_messages_dropped_total') ?? 0;
     const inDropped = metricSum(t.metrics, 'switchyard_input_dropped_total') ?? 0;
+    const kernel = metricSum(t.metrics, 'switchyard_input_kernel_drops_total');
     if (accepted !== undefined) {
-      ctx.log(`  router counted ${accepted} messages in, ${inDropped} dropped at input, ${dropped} dropped at drains`);
-      if (accepted < t.sent || dropped || inDropped) result.notes.push(`router: ${accepted} in, ${inDropped + dropped} dropped`);
+      const kernelText = kernel === undefined ? '' : `, ${kernel} dropped by the kernel before it`;
+      ctx.log(`  router counted ${accepted} messages in, ${inDropped} dropped at input, ${dropped} dropped at drains${kernelText}`);
+      if (accepted < t.sent || dropped || inDropped) result.notes.push(`router: ${accepted} in, ${inDropped + dropped} dropped${kernel ? `, kernel dropped ${kernel}` : ''}`);
     }
   }
 
