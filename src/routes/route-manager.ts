@@ -190,6 +190,11 @@ export class RouteManager {
       if (n > 1) eps.set(row.endpoint, n - 1);
       else eps.delete(row.endpoint);
       if (eps.size === 0) this.hosts.delete(host);
+      else if (eps.size === 1) {
+        // Back to one row: the endpoint itself again, as a reload would hold it.
+        const [[only, rows]] = eps;
+        if (rows === 1) this.hosts.set(host, only);
+      }
     }
     const e = this.endpoints.get(row.endpoint);
     if (e !== undefined && --e.refs === 0) released.push(e);

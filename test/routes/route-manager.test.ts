@@ -28,6 +28,11 @@ function manager(): { rm: RouteManager; router: Router } {
   return { rm, router };
 }
 
+/** The manager's private hostname → endpoint(s) map, to compare memory forms. */
+function hostsOf(m: RouteManager): Map<string, string | Map<string, number>> {
+  return (m as unknown as { hosts: Map<string, string | Map<string, number>> }).hosts;
+}
+
 /** hostname → sorted drain URLs, the observable routing. */
 function view(router: Router): Record<string, string[]> {
   const out: Record<string, string[]> = {};
@@ -81,6 +86,13 @@ t.test('incremental changes give the same routing as a full reload, and keep unc
       break;
     }
     t.equal(inc.rm.drainCount, full.rm.drainCount, `step ${step}: one drain per valid endpoint in use`);
+    // And the same memory form: a hostname back to one row holds its endpoint
+    // string again, not a one-entry Map, after any churn.
+    const forms = (m: RouteManager): string => JSON.stringify([...hostsOf(m)].sort(([a], [b]) => (a < b ? -1 : 1)).map(([h, e]) => [h, typeof e === 'string' ? e : [...e].sort()]));
+    if (forms(inc.rm) !== forms(full.rm)) {
+      t.equal(forms(inc.rm), forms(full.rm), `step ${step}: hostname → endpoints held as a reload holds them`);
+      break;
+    }
     // A drain whose endpoint stays in use is the same object (keeps connection and queue).
     for (const [ep, d] of drainsBefore) {
       if (d === undefined) continue;
