@@ -17,6 +17,8 @@ export interface UdpInputOptions {
 export class UdpInput {
   private socket: dgram.Socket | null = null;
   private readonly stats: InputStats;
+  // This socket's kernel drop count, as handed to the input's stats.
+  private readDrops: (() => number | null) | null = null;
   // Datagrams come from many senders: cache their fallback hostnames a little.
   private readonly fallbacks = new Map<string, Buffer>();
 
@@ -44,7 +46,8 @@ export class UdpInput {
         s.off('error', reject);
         this.sizeReceiveBuffer(s);
         const drops = new UdpKernelDrops(s.address().port);
-        this.stats.readKernelDrops = () => drops.read();
+        this.readDrops = () => drops.read();
+        this.stats.readKernelDrops = this.readDrops;
         resolve();
       });
     });
@@ -69,7 +72,8 @@ export class UdpInput {
       // not reported on this platform
     }
     this.stats.receiveBufferBytes = granted;
-    // Linux reports twice what it set aside for the payload (bookkeeping).
+    // Linux reports twice the value it set (half of it covers bookkeeping),
+    // so this warns only when the cap bites below what was asked.
     if (granted !== null && granted < asked) {
       this.log.warn(
         { asked, granted },
@@ -102,12 +106,18 @@ export class UdpInput {
   async close(): Promise<void> {
     const s = this.socket;
     this.socket = null;
-    if (s !== null) closeKernelDrops(this.stats);
+    this.foldKernelDrops();
     if (s !== null) await new Promise<void>((r) => s.close(() => r()));
   }
 
+  /** The closing socket's count joins the input's closed ones (if the stats still read this socket). */
+  private foldKernelDrops(): void {
+    if (this.readDrops !== null && this.stats.readKernelDrops === this.readDrops) closeKernelDrops(this.stats);
+    this.readDrops = null;
+  }
+
   destroy(): void {
-    if (this.socket !== null) closeKernelDrops(this.stats);
+    this.foldKernelDrops();
     try {
       this.socket?.close();
     } catch {

@@ -30,7 +30,7 @@ export class InputStats {
 const inputs = new Map<string, InputStats>();
 
 /** Reads the open socket's kernel drop count into `s`, if there is one to read. */
-export function refreshKernelDrops(s: InputStats): void {
+function refreshKernelDrops(s: InputStats): void {
   const v = s.readKernelDrops?.() ?? null;
   if (v === null) return;
   s.kernelDropsOpen = v;
