@@ -153,7 +153,7 @@ async function measureRouter(ctx: RunContext, spec: FlowSpec, launchRouter: Laun
     const inDropped = metricSum(t.metrics, 'switchyard_input_dropped_total') ?? 0;
     const kernel = metricSum(t.metrics, 'switchyard_input_kernel_drops_total');
     if (accepted !== undefined) {
-      const kernelText = kernel === undefined ? '' : `, ${kernel} dropped by the kernel before it`;
+      const kernelText = kernel ? `, ${kernel} dropped by the kernel before it (UDP)` : '';
       ctx.log(`  router counted ${accepted} messages in, ${inDropped} dropped at input, ${dropped} dropped at drains${kernelText}`);
       if (accepted < t.sent || dropped || inDropped) result.notes.push(`router: ${accepted} in, ${inDropped + dropped} dropped${kernel ? `, kernel dropped ${kernel}` : ''}`);
     }
