@@ -2,16 +2,13 @@
 // (ajv-formats' "date-time", which a client may have relied on): a date, one
 // separator (T, t or whitespace), a time with a required zone. Two leniencies
 // beyond the RFC are kept: the offset may be written +hh, +hhmm or +hh:mm,
-// and a leap second (:60) is allowed at 23:59 UTC.
+// and a leap second (:60) is allowed at 23:59 UTC. (syslog/timestamp.ts
+// parses RFC 5424's stricter form, from Buffers.)
+import { daysInMonth } from '../syslog/timestamp';
 
 // Read by character codes, not a regular expression: no match arrays, no
 // substrings (the events API checks one per event).
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const WHITESPACE = /\s/;
-
-function leapYear(y: number): boolean {
-  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-}
 
 function digit(s: string, i: number): number {
   const d = s.charCodeAt(i) - 48;
@@ -74,7 +71,7 @@ export function isRfc3339DateTime(s: string): boolean {
   }
   if (i !== s.length) return false;
   const y = yHi * 100 + yLo;
-  if (mo < 1 || mo > 12 || d < 1 || d > (mo === 2 && leapYear(y) ? 29 : DAYS_IN_MONTH[mo - 1])) return false;
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo - 1)) return false;
   if (offH > 23 || offM > 59) return false;
   if (h <= 23 && min <= 59 && sec <= 59) return true;
   // A leap second is inserted at 23:59:60 UTC: shift the local time by the offset.
