@@ -131,8 +131,15 @@ export abstract class Drain implements Pressured {
   protected runPrefixLength(_n: number): number {
     return -1;
   }
-  protected gapMatches(_src: Buffer, _gapStart: number, _start: number): boolean {
+  gapMatches(_src: Buffer, _gapStart: number, _start: number): boolean {
     return false;
+  }
+  /**
+   * Drains with the same non-zero kind answer gapMatches() alike (the same
+   * record framing), so the router may ask one of them for all (run-group.ts).
+   */
+  runKind(): number {
+    return 0;
   }
   protected writeRunPrefix(_dst: Buffer, _at: number, _n: number): void {}
   /** Writes the suffix of the last record of a run at `at` (e.g. LF). */
@@ -241,6 +248,32 @@ export abstract class Drain implements Pressured {
     this.runEnd = end;
     if (!this.flushQueued) scheduleFlush(this);
     return this.aboveHighWater() && this.policy !== 'drop' && !this.cutLoose ? RUN_EXTENDED_HIGH : RUN_EXTENDED;
+  }
+
+  /**
+   * For the router's run groups (router/run-group.ts): if this drain's
+   * deferred run ends at `src[end]`, narrows `room` to what extendRun() calls
+   * could take now without growing or wrapping the ring and without going
+   * above the high-water mark (so none of them would answer
+   * RUN_EXTENDED_HIGH), and returns true.
+   */
+  runRoom(src: Buffer, end: number, room: { bytes: number; count: number }): boolean {
+    if (this.runSrc !== src || this.runEnd !== end) return false;
+    const ring = this.ring;
+    room.bytes = Math.min(room.bytes, ring.tailRoomBytes(), this.hwBytes - ring.bytes);
+    room.count = Math.min(room.count, ring.tailRoomCount(), this.hwCount - ring.count);
+    return true;
+  }
+
+  /**
+   * What extendRun() calls for `count` messages would have done, at once: the
+   * run now ends at `end`, its new records are `lens[0:count]`. Within the
+   * room runRoom() gave.
+   */
+  appendToRun(end: number, lens: Uint32Array, count: number, bytes: number): void {
+    this.ring.appendAllAtTail(lens, count, bytes);
+    this.runEnd = end;
+    if (!this.flushQueued) scheduleFlush(this);
   }
 
   /**

@@ -77,6 +77,42 @@ export class ByteRing {
     return at;
   }
 
+  /**
+   * Bytes that appendAtTail() calls could reserve now one after another (no
+   * growing, no wrapping), and how many records: what a run group may take
+   * (router/run-group.ts). Both 0 for an empty ring, as appendAtTail() refuses it.
+   */
+  tailRoomBytes(): number {
+    return this.count === 0 ? 0 : (this.wrapped ? this.head : this.buf.length) - this.tail;
+  }
+
+  tailRoomCount(): number {
+    return this.count === 0 ? 0 : Math.min(this.offs.length, this.maxCount) - this.count;
+  }
+
+  /**
+   * appendAtTail() for `count` records at once, their lengths `lens[0:count]`,
+   * `bytes` in all. The caller has checked tailRoomBytes() and tailRoomCount().
+   */
+  appendAllAtTail(lens: Uint32Array, count: number, bytes: number): void {
+    const offs = this.offs;
+    const slotLens = this.lens;
+    const slots = offs.length;
+    let slot = this.first + this.count;
+    if (slot >= slots) slot -= slots;
+    let at = this.tail;
+    for (let i = 0; i < count; i++) {
+      const n = lens[i];
+      offs[slot] = at;
+      slotLens[slot] = n;
+      at += n;
+      if (++slot === slots) slot = 0;
+    }
+    this.count += count;
+    this.bytes += bytes;
+    this.tail = at;
+  }
+
   /** Takes back the record appendAtTail(n) just reserved (nothing may come between). */
   retractTail(n: number): void {
     this.count--;

@@ -5,6 +5,7 @@ import { RUN_BROKEN, RUN_EXTENDED, RUN_EXTENDED_HIGH, type Drain } from '../drai
 import type { Feeder } from '../drains/drain-types';
 import { scraped } from '../telemetry/metrics';
 import { RouteTable } from './route-table';
+import { RunGroup } from './run-group';
 import { ACCEPTED, PAUSE, REFUSED, UNROUTED } from './verdict';
 
 const routers = new Set<Router>();
@@ -25,6 +26,8 @@ export class Router {
   // failure or route change: a few tens of KiB.
   private slowDrains: Drain[] | null = null;
   private slowSrc: Buffer | null = null;
+  // Messages accepted for the last message's targets, not yet handed to them.
+  private readonly group = new RunGroup();
 
   constructor() {
     routers.add(this);
@@ -32,6 +35,7 @@ export class Router {
 
   /** Swaps in a new table; lookups in progress finish on the old one. */
   setTable(t: RouteTable<Drain>): void {
+    this.group.settleRun();
     this.table = t;
     this.slowDrains = null;
     this.slowSrc = null;
@@ -53,6 +57,11 @@ export class Router {
    */
   route(buf: Buffer, start: number, end: number, hostStart: number, hostEnd: number, feeder: Feeder | null, stable = false): number {
     const to = this.table.lookupAny(buf, hostStart, hostEnd);
+    const group = this.group;
+    if (group.to !== null) {
+      if (to === group.to && stable && group.extend(buf, start, end)) return ACCEPTED;
+      group.settleRun();
+    }
     if (to === undefined) {
       this.unrouted++;
       return UNROUTED;
@@ -67,6 +76,7 @@ export class Router {
    * body or none of it.
    */
   wouldRefuse(buf: Buffer, hostStart: number, hostEnd: number, len: number): boolean {
+    this.group.settleRun();
     const to = this.table.lookupAny(buf, hostStart, hostEnd);
     if (to === undefined) return false;
     if (!Array.isArray(to)) return to.wouldRefuse(len, null);
@@ -86,7 +96,10 @@ export class Router {
     if (d.stage(buf, start, end, stable)) return ACCEPTED;
     if (stable) {
       const why = d.extendRun(buf, start, end);
-      if (why === RUN_EXTENDED) return ACCEPTED;
+      if (why === RUN_EXTENDED) {
+        this.group.open(d, buf, end);
+        return ACCEPTED;
+      }
       if (why === RUN_EXTENDED_HIGH) return d.afterExtend(feeder);
     }
     if (d.wouldRefuse(end - start, feeder)) {
@@ -115,8 +128,11 @@ export class Router {
         if (why === RUN_EXTENDED_HIGH) high = true;
       }
       if (i === drains.length) {
+        if (!high) {
+          this.group.open(drains, buf, end);
+          return ACCEPTED;
+        }
         // Above a high-water mark: the pause protocol, for every target.
-        if (!high) return ACCEPTED;
         let verdict = ACCEPTED;
         for (let k = 0; k < drains.length; k++) if (drains[k].afterExtend(feeder) === PAUSE) verdict = PAUSE;
         return verdict;
@@ -146,6 +162,7 @@ export class Router {
 
   /** Off the hot path (events, Envoy, HTTP): route a whole RFC 5424 message by a hostname string. */
   routeMessage(hostname: string, message: Buffer): number {
+    this.group.settleRun();
     const n = this.nameBuf.write(hostname, 0, 'utf8');
     if (n >= this.nameBuf.length) {
       this.unrouted++;
@@ -161,6 +178,7 @@ export class Router {
   }
 
   close(): void {
+    this.group.settleRun();
     routers.delete(this);
   }
 }

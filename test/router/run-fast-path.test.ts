@@ -115,8 +115,10 @@ t.test('fan-out: every target takes the messages of a chunk on the fast path, re
     // grows (its 1 KiB buffer four times to hold 11 KB, its 32 slots three
     // times to hold 200): the fast path never grows a ring.
     t.equal(d.refusalChecks, 8, 'wouldRefuse asked for the first message and the seven growths only');
-    t.equal(d.ring.count, 200);
+    // The router's run group takes most messages without asking each target.
+    t.ok(d.extendTries <= 16, `extendRun asked ${d.extendTries} times for 200 messages`);
     t.same(records(d), lines.map(octetRecord));
+    t.equal(d.ring.count, 0);
   }
 });
 

@@ -12,6 +12,9 @@ import type { SyslogDrainOptions } from './config';
 import type { LinkMember } from './link-batch';
 import { StreamLink } from './stream-link';
 
+const RUN_OCTET = 1;
+const RUN_LF = 2;
+
 export class SyslogStreamDrain extends Drain implements LinkMember {
   private readonly octet: boolean;
   private readonly link: StreamLink;
@@ -48,6 +51,10 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
   // between two messages of an LF chunk lies one LF.
   runPrefixLength(n: number): number {
     return this.octet ? digits(n) + 1 : 0;
+  }
+
+  runKind(): number {
+    return this.octet ? RUN_OCTET : RUN_LF;
   }
 
   gapMatches(src: Buffer, gapStart: number, start: number): boolean {
