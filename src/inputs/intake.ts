@@ -9,8 +9,8 @@
 import { isIPv4 } from 'node:net';
 import type { Feeder } from '../drains/drain-types';
 import type { Router } from '../router/router';
-import { convert3164To5424, replaceNilHost5424 } from '../syslog/encode';
-import { FORMAT_3164, newHeaderScan, scanHeader, type HeaderScan } from '../syslog/header';
+import { convert3164To5424, converted, replaceNilHost5424 } from '../syslog/encode';
+import { FORMAT_3164, FORMAT_5424, newHeaderScan, scanHeader, type HeaderScan } from '../syslog/header';
 import type { InputStats } from '../telemetry/input-metrics';
 import { REFUSED } from '../router/verdict';
 
@@ -91,12 +91,18 @@ export function normalize5424(
   convertOpts: { now: Date; tzOffsetMinutes: number },
   scan: HeaderScan,
 ): number {
-  if (!scanHeader(buf, start, end, scan)) return -1;
-  if (scan.format !== FORMAT_3164 && scan.hostStart !== scan.hostEnd) return AS_IS;
-  const len =
-    scan.format === FORMAT_3164
-      ? convert3164To5424(buf, start, end, out, convertOpts, fallback)
-      : replaceNilHost5424(buf, start, end, fallback, out);
+  if (!scanHeader(buf, start, end, scan, false)) return -1;
+  if (scan.format === FORMAT_3164) {
+    // The conversion scans the line and knows where it wrote the hostname.
+    const len = convert3164To5424(buf, start, end, out, convertOpts, fallback);
+    scan.format = FORMAT_5424;
+    scan.pri = converted.pri;
+    scan.hostStart = converted.hostStart;
+    scan.hostEnd = converted.hostEnd;
+    return len;
+  }
+  if (scan.hostStart !== scan.hostEnd) return AS_IS;
+  const len = replaceNilHost5424(buf, start, end, fallback, out);
   // A valid PRI survives the rewrite; scanning again finds the new hostname.
   return scanHeader(out, 0, len, scan) ? len : -1;
 }

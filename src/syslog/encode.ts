@@ -18,7 +18,7 @@
 import { EncodeError } from './errors';
 import { scanPri } from './pri';
 import { versionEnd } from './header';
-import { newBsdScan, scanBsd, TS_ISO } from './bsd-scan';
+import { newBsdScan, scanBsd, TS_BSD, TS_ISO, type BsdScan } from './bsd-scan';
 import { bsdTimeMs } from './rfc3164';
 import { parseStructuredData } from './rfc5424';
 import { RFC3339_LENGTH, writeRfc3339 } from './timestamp';
@@ -181,6 +181,50 @@ export function encode5424(f: EncodeFields): Buffer {
 // Scratch scan record for convert3164To5424 (one call at a time, keeps nothing).
 const bsd = newBsdScan();
 
+/**
+ * Where the last convert3164To5424() wrote the HOSTNAME in `out`
+ * (hostStart === hostEnd: nil) and the PRI it wrote: what scanHeader() would
+ * find in the output, so the router need not scan it again.
+ */
+export const converted = { pri: 0, hostStart: 0, hostEnd: 0 };
+
+// The last year-less BSD timestamp converted, and its epoch ms. A sender
+// stamps every message of a second with the same text, so the year inference
+// runs once per second of the sender's clock rather than once per message.
+// The answer also depends on the receiver's clock and zone, which are part of
+// the key (`now` changes once per socket read).
+const lastBsd = { month: -1, day: 0, hour: 0, minute: 0, second: 0, milli: 0, nowMs: NaN, tz: NaN, ms: NaN };
+
+function bsdTimeMsCached(s: BsdScan, nowMs: number, tz: number): number {
+  if (s.tsKind !== TS_BSD) return bsdTimeMs(s, nowMs, tz);
+  const c = lastBsd;
+  if (c.month === s.month && c.day === s.day && c.hour === s.hour && c.minute === s.minute && c.second === s.second && c.milli === s.milli && c.nowMs === nowMs && c.tz === tz) return c.ms;
+  const ms = bsdTimeMs(s, nowMs, tz);
+  c.month = s.month;
+  c.day = s.day;
+  c.hour = s.hour;
+  c.minute = s.minute;
+  c.second = s.second;
+  c.milli = s.milli;
+  c.nowMs = nowMs;
+  c.tz = tz;
+  c.ms = ms;
+  return ms;
+}
+
+// The last RFC 3339 text written for an instant, reused for the same instant.
+const lastText = Buffer.alloc(RFC3339_LENGTH);
+let lastTextMs = NaN;
+
+function writeRfc3339Cached(out: Buffer, at: number, ms: number): number {
+  if (ms !== lastTextMs) {
+    writeRfc3339(lastText, 0, ms);
+    lastTextMs = ms;
+  }
+  for (let i = 0; i < RFC3339_LENGTH; i++) out[at + i] = lastText[i];
+  return at + RFC3339_LENGTH;
+}
+
 function isoVerbatim(buf: Buffer, s: number, e: number): boolean {
   // RFC 5424 allows at most 6 fraction digits (32 bytes), upper-case T and Z,
   // and requires a zone: a zone-less time (read at tzOffsetMinutes) is
@@ -199,6 +243,7 @@ function isoVerbatim(buf: Buffer, s: number, e: number): boolean {
 // A line without a valid PRI is, as RFC 3164 4.3.3 tells a relay, given
 // PRI 13 (user.notice) with the whole line as MSG. An input that is already
 // RFC 5424 is copied, with a nil HOSTNAME replaced by fallbackHost.
+// Sets `converted` (but for an input that was RFC 5424 already).
 // Throws EncodeError if `out` is too small.
 export function convert3164To5424(buf: Buffer, start: number, end: number, out: Buffer, opts: { now: Date; tzOffsetMinutes: number }, fallbackHost: Buffer): number {
   const pv = scanPri(buf, start, end);
@@ -209,7 +254,7 @@ export function convert3164To5424(buf: Buffer, start: number, end: number, out: 
   let tsMs = NaN;
   if (scanBsd(buf, start, end, s, opts.tzOffsetMinutes)) {
     pri = s.pri;
-    tsMs = bsdTimeMs(s, opts.now.getTime(), opts.tzOffsetMinutes);
+    tsMs = bsdTimeMsCached(s, opts.now.getTime(), opts.tzOffsetMinutes);
     tsVerbatim = s.tsKind === TS_ISO && !Number.isNaN(tsMs) && isoVerbatim(buf, s.tsStart, s.tsEnd);
   } else {
     s.hostStart = s.hostEnd = s.tagStart = s.tagEnd = s.pidStart = s.pidEnd = start;
@@ -228,10 +273,15 @@ export function convert3164To5424(buf: Buffer, start: number, end: number, out: 
   out[p++] = 0x31;
   out[p++] = SP;
   if (tsVerbatim) p += buf.copy(out, p, s.tsStart, s.tsEnd);
-  else p = writeRfc3339(out, p, tsMs);
+  else p = writeRfc3339Cached(out, p, tsMs);
   out[p++] = SP;
+  const hostStart = p;
   if (hasHost) p = copyField(buf, s.hostStart, s.hostEnd, out, p, MAX_HOSTNAME);
   else p = copyField(fallbackHost, 0, fallbackHost.length, out, p, MAX_HOSTNAME);
+  converted.pri = pri;
+  converted.hostStart = hostStart;
+  // A lone '-' is RFC 5424's nil HOSTNAME, as scanHeader() reads it.
+  converted.hostEnd = p - hostStart === 1 && out[hostStart] === DASH ? hostStart : p;
   out[p++] = SP;
   p = copyField(buf, s.tagStart, s.tagEnd, out, p, MAX_APP_NAME);
   out[p++] = SP;

@@ -37,8 +37,10 @@ export function versionEnd(buf: Buffer, p: number, end: number): number {
 // RFC 5424 nil '-', a header cut short before HOSTNAME, or a 3164 line
 // without one (see bsd-scan.ts for the rules). For RFC 5424 the HOSTNAME is
 // the fourth token whatever it contains; a header cut short after it
-// (`<13>1 TS host`) still yields the host.
-export function scanHeader(buf: Buffer, start: number, end: number, out: HeaderScan): boolean {
+// (`<13>1 TS host`) still yields the host. With `bsdHost` false an RFC 3164
+// line is only recognised as such (FORMAT_3164, no hostname): for a caller
+// that converts it and learns the hostname from the conversion.
+export function scanHeader(buf: Buffer, start: number, end: number, out: HeaderScan, bsdHost = true): boolean {
   const pv = scanPri(buf, start, end);
   if (pv < 0) {
     out.format = FORMAT_UNKNOWN;
@@ -64,6 +66,10 @@ export function scanHeader(buf: Buffer, start: number, end: number, out: HeaderS
     return true;
   }
   out.format = FORMAT_3164;
+  if (!bsdHost) {
+    out.hostStart = out.hostEnd = start;
+    return true;
+  }
   // The zone offset only matters for time values, which we ignore here.
   scanBsd(buf, start, end, bsd, 0, true);
   out.hostStart = bsd.hostStart;

@@ -1,9 +1,10 @@
 import t from 'tap';
-import { convert3164To5424, encode5424, EncodeFields, octetFrameHeaderLength, replaceNilHost5424, writeOctetFrameHeader } from '../../src/syslog/encode';
+import { convert3164To5424, converted, encode5424, EncodeFields, octetFrameHeaderLength, replaceNilHost5424, writeOctetFrameHeader } from '../../src/syslog/encode';
 import { parse5424 } from '../../src/syslog/rfc5424';
 import { parse3164 } from '../../src/syslog/rfc3164';
 import { StreamFramer } from '../../src/syslog/framer';
 import { EncodeError } from '../../src/syslog/errors';
+import { newHeaderScan, scanHeader } from '../../src/syslog/header';
 
 const parse = (b: Buffer) => parse5424(b, 0, b.length);
 const base: EncodeFields = {
@@ -163,4 +164,44 @@ t.test('octet frame header', async (t) => {
   const got: Buffer[] = [];
   new StreamFramer(2048, { onFrame: (b, s, e) => (got.push(Buffer.from(b.subarray(s, e))), true), onOversize: () => {} }).push(wire);
   t.same(got, msgs);
+});
+
+t.test('convert3164To5424 with its timestamp caches warm: every line as the 3164 parser reads it, and `converted` as scanHeader finds it', async (t) => {
+  // Lines share timestamps in runs, as a busy sender's do, while the
+  // receiver's clock and zone move between them: around New Year (the year
+  // inference flips), across one day (a time "in the future" becomes past),
+  // and by milliseconds within a second.
+  let x = 12345;
+  const rand = (): number => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x / 0x100000000;
+  };
+  const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)];
+  const stamps = ['Dec 31 23:59:59', 'Jan  1 00:00:00', 'Feb 29 12:00:00', 'Nov 22 02:30:00', 'Nov 22 02:30:00.250', 'Nov 23 01:00:00', 'Jul  4 10:00:00', 'Dec 31 2025 23:00:00', '2026-11-22T02:30:00Z'];
+  const nows = ['2026-12-31T23:30:00Z', '2027-01-01T00:30:00Z', '2026-11-22T00:00:00Z', '2026-11-22T23:59:00Z', '2028-02-28T23:00:00Z', '2028-03-01T01:00:00Z', '2026-11-22T02:30:00.999Z'];
+  const hosts = ['web-1', '-', '', 'UPPER.Example', 'h'.repeat(300), 'tab\there'];
+  const out = Buffer.alloc(8192);
+  const scan = newHeaderScan();
+  let stamp = pick(stamps);
+  let now = new Date(pick(nows));
+  let tz = 0;
+  for (let i = 0; i < 3000; i++) {
+    if (rand() < 0.1) stamp = pick(stamps);
+    if (rand() < 0.05) now = new Date(pick(nows));
+    if (rand() < 0.05) tz = pick([0, 60, -300, 840]);
+    const host = pick(hosts);
+    const line = `<${Math.floor(rand() * 192)}>${stamp} ${host}${host ? ' ' : ''}app[7]: message ${i}`;
+    const src = Buffer.from(line, 'latin1');
+    const opts = { now, tzOffsetMinutes: tz };
+    const n = convert3164To5424(src, 0, src.length, out, opts, Buffer.from('relay'));
+    const m = parse(out.subarray(0, n));
+    const want = parse3164(src, 0, src.length, opts);
+    const wantMs = want.timestamp?.getTime() ?? now.getTime();
+    if (m.timestamp?.getTime() !== wantMs) t.fail(`${line} at ${now.toISOString()} tz ${tz}: ${m.timestamp?.toISOString()}, want ${new Date(wantMs).toISOString()}`);
+    scanHeader(out, 0, n, scan);
+    if (scan.hostStart !== converted.hostStart || scan.hostEnd !== converted.hostEnd || scan.pri !== converted.pri) {
+      t.fail(`${line}: converted says host ${converted.hostStart}-${converted.hostEnd} pri ${converted.pri}, scanHeader ${scan.hostStart}-${scan.hostEnd} pri ${scan.pri}`);
+    }
+  }
+  t.pass('3000 lines agree');
 });
