@@ -9,12 +9,15 @@
 import { isIPv4 } from 'node:net';
 import type { Feeder } from '../drains/drain-types';
 import type { Router } from '../router/router';
-import { convert3164To5424, converted, replaceNilHost5424 } from '../syslog/encode';
+import { convert3164To5424, converted, measure3164, octetFrameHeaderLength, replaceNilHost5424, write3164, writeOctetFrameHeader } from '../syslog/encode';
 import { FORMAT_3164, FORMAT_5424, newHeaderScan, scanHeader, type HeaderScan } from '../syslog/header';
 import type { InputStats } from '../telemetry/input-metrics';
-import { REFUSED } from '../router/verdict';
+import { REFUSED, UNROUTED } from '../router/verdict';
 
 export const PARSE_ERROR = -1;
+
+/** Size of the buffers converted RFC 3164 lines of stream inputs are written into (see takeConverted). */
+const RUNS_BYTES = 64 * 1024;
 
 export interface IntakeOptions {
   /** Offset applied to RFC 3164 timestamps that carry no zone, in minutes east of UTC. */
@@ -29,6 +32,8 @@ export class Intake {
   private scratch: Buffer;
   private readonly convertOpts: { now: Date; tzOffsetMinutes: number };
   private readonly fixedFallback: Buffer | null;
+  private runs: Buffer | null = null;
+  private runsAt = 0;
 
   constructor(
     readonly router: Router,
@@ -58,16 +63,45 @@ export class Intake {
   take(buf: Buffer, start: number, end: number, fallback: Buffer, feeder: Feeder | null, stats: InputStats, stable = false): number {
     const scan = this.scan;
     stats.messages++;
-    const len = normalize5424(buf, start, end, fallback, this.scratch, this.convertOpts, scan);
-    if (len < 0) {
+    if (!scanHeader(buf, start, end, scan, false)) {
       stats.parseErrors++;
       return PARSE_ERROR;
     }
-    const v =
-      len === AS_IS
-        ? this.router.route(buf, start, end, scan.hostStart, scan.hostEnd, feeder, stable)
-        : this.router.route(this.scratch, 0, len, scan.hostStart, scan.hostEnd, feeder);
+    let v: number;
+    if (scan.format !== FORMAT_3164 && scan.hostStart !== scan.hostEnd) {
+      v = this.router.route(buf, start, end, scan.hostStart, scan.hostEnd, feeder, stable);
+    } else if (stable && scan.format === FORMAT_3164) {
+      v = this.takeConverted(buf, start, end, fallback, feeder);
+    } else {
+      const len = rewrite5424(buf, start, end, fallback, this.scratch, this.convertOpts, scan);
+      v = this.router.route(this.scratch, 0, len, scan.hostStart, scan.hostEnd, feeder);
+    }
     if (v === REFUSED && feeder === null) stats.dropped++;
+    return v;
+  }
+
+  /**
+   * An RFC 3164 line of a stream's read chunk, converted into `runs` right
+   * after the previous one with the octet count before it: consecutive
+   * converted lines then lie as an octet-counted input chunk's frames do, and
+   * drains take them as runs (one copy per run, or none) rather than copying
+   * each from the scratch buffer. `runs` is only ever appended to, as a read
+   * chunk is never changed: a drain may send parts of it as they lie. A line
+   * nobody took (refused, no route) leaves its room to the next.
+   */
+  private takeConverted(buf: Buffer, start: number, end: number, fallback: Buffer, feeder: Feeder | null): number {
+    const n = measure3164(buf, start, end, this.convertOpts, fallback);
+    const head = octetFrameHeaderLength(n);
+    let out = this.runs;
+    let at = this.runsAt;
+    if (out === null || at + head + n > out.length) {
+      out = this.runs = Buffer.allocUnsafe(Math.max(RUNS_BYTES, head + n));
+      at = 0;
+    }
+    const msgStart = writeOctetFrameHeader(out, at, n);
+    const msgEnd = write3164(out, msgStart);
+    const v = this.router.route(out, msgStart, msgEnd, converted.hostStart, converted.hostEnd, feeder, true);
+    this.runsAt = v === REFUSED || v === UNROUTED ? at : msgEnd;
     return v;
   }
 }
@@ -92,6 +126,23 @@ export function normalize5424(
   scan: HeaderScan,
 ): number {
   if (!scanHeader(buf, start, end, scan, false)) return -1;
+  if (scan.format !== FORMAT_3164 && scan.hostStart !== scan.hostEnd) return AS_IS;
+  return rewrite5424(buf, start, end, fallback, out, convertOpts, scan);
+}
+
+/**
+ * normalize5424() after its scanHeader(..., false), for a message that is not
+ * fine as it came: the rewritten length in `out`, `scan` describing it.
+ */
+function rewrite5424(
+  buf: Buffer,
+  start: number,
+  end: number,
+  fallback: Buffer,
+  out: Buffer,
+  convertOpts: { now: Date; tzOffsetMinutes: number },
+  scan: HeaderScan,
+): number {
   if (scan.format === FORMAT_3164) {
     // The conversion scans the line and knows where it wrote the hostname.
     const len = convert3164To5424(buf, start, end, out, convertOpts, fallback);
@@ -101,7 +152,6 @@ export function normalize5424(
     scan.hostEnd = converted.hostEnd;
     return len;
   }
-  if (scan.hostStart !== scan.hostEnd) return AS_IS;
   const len = replaceNilHost5424(buf, start, end, fallback, out);
   // A valid PRI survives the rewrite; scanning again finds the new hostname.
   return scanHeader(out, 0, len, scan) ? len : -1;

@@ -248,6 +248,25 @@ function isoVerbatim(buf: Buffer, s: number, e: number): boolean {
 export function convert3164To5424(buf: Buffer, start: number, end: number, out: Buffer, opts: { now: Date; tzOffsetMinutes: number }, fallbackHost: Buffer): number {
   const pv = scanPri(buf, start, end);
   if (pv >= 0 && versionEnd(buf, start + (pv & 7), end) >= 0) return replaceNilHost5424(buf, start, end, fallbackHost, out);
+  const need = measure3164(buf, start, end, opts, fallbackHost);
+  if (out.length < need) {
+    pending.buf = pending.fallback = EMPTY;
+    throw new EncodeError(`output buffer of ${out.length} bytes cannot hold the ${need}-byte converted message`);
+  }
+  return write3164(out, 0);
+}
+
+// What measure3164() found, for write3164().
+const EMPTY: Buffer = Buffer.alloc(0);
+const pending = { buf: EMPTY, end: 0, fallback: EMPTY, pri: 13, tsVerbatim: false, tsMs: 0, msgStart: 0, hasHost: false };
+
+/**
+ * convert3164To5424() in two steps, for a caller that needs the length
+ * before it decides where the message goes: scans the line (not RFC 5424:
+ * the caller knows) and returns the length of its RFC 5424 form, which the
+ * next write3164() writes. Nothing may come between the two.
+ */
+export function measure3164(buf: Buffer, start: number, end: number, opts: { now: Date; tzOffsetMinutes: number }, fallbackHost: Buffer): number {
   const s = bsd;
   let pri = 13;
   let tsVerbatim = false;
@@ -263,21 +282,36 @@ export function convert3164To5424(buf: Buffer, start: number, end: number, out: 
   if (Number.isNaN(tsMs) || tsMs < -62167219200000 || tsMs >= 253402300800000) tsMs = opts.now.getTime();
   const msgStart = Math.min(s.msgStart, end);
   const hasHost = s.hostEnd > s.hostStart;
-  const need =
+  const p = pending;
+  p.buf = buf;
+  p.end = end;
+  p.fallback = fallbackHost;
+  p.pri = pri;
+  p.tsVerbatim = tsVerbatim;
+  p.tsMs = tsMs;
+  p.msgStart = msgStart;
+  p.hasHost = hasHost;
+  return (
     priLength(pri) + 2 + (tsVerbatim ? s.tsEnd - s.tsStart : RFC3339_LENGTH) + 1 +
     (hasHost ? Math.min(s.hostEnd - s.hostStart, MAX_HOSTNAME) : Math.max(1, Math.min(fallbackHost.length, MAX_HOSTNAME))) + 1 +
     Math.max(1, Math.min(s.tagEnd - s.tagStart, MAX_APP_NAME)) + 1 + Math.max(1, Math.min(s.pidEnd - s.pidStart, MAX_PROCID)) + 4 +
-    (end > msgStart ? 1 + end - msgStart : 0);
-  if (out.length < need) throw new EncodeError(`output buffer of ${out.length} bytes cannot hold the ${need}-byte converted message`);
-  let p = writePri(out, 0, pri);
+    (end > msgStart ? 1 + end - msgStart : 0)
+  );
+}
+
+/** Writes the line measure3164() measured at out[at..], which has room; returns the offset after it. Sets `converted`. */
+export function write3164(out: Buffer, at: number): number {
+  const s = bsd;
+  const { buf, end, fallback, pri, msgStart } = pending;
+  let p = writePri(out, at, pri);
   out[p++] = 0x31;
   out[p++] = SP;
-  if (tsVerbatim) p += buf.copy(out, p, s.tsStart, s.tsEnd);
-  else p = writeRfc3339Cached(out, p, tsMs);
+  if (pending.tsVerbatim) p += buf.copy(out, p, s.tsStart, s.tsEnd);
+  else p = writeRfc3339Cached(out, p, pending.tsMs);
   out[p++] = SP;
   const hostStart = p;
-  if (hasHost) p = copyField(buf, s.hostStart, s.hostEnd, out, p, MAX_HOSTNAME);
-  else p = copyField(fallbackHost, 0, fallbackHost.length, out, p, MAX_HOSTNAME);
+  if (pending.hasHost) p = copyField(buf, s.hostStart, s.hostEnd, out, p, MAX_HOSTNAME);
+  else p = copyField(fallback, 0, fallback.length, out, p, MAX_HOSTNAME);
   converted.pri = pri;
   converted.hostStart = hostStart;
   // A lone '-' is RFC 5424's nil HOSTNAME, as scanHeader() reads it.
@@ -294,6 +328,8 @@ export function convert3164To5424(buf: Buffer, start: number, end: number, out: 
     out[p++] = SP;
     p += buf.copy(out, p, msgStart, end);
   }
+  // Let go of the input and the fallback: nothing here outlives the call.
+  pending.buf = pending.fallback = EMPTY;
   return p;
 }
 
