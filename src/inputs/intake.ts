@@ -30,7 +30,7 @@ export interface IntakeOptions {
 export class Intake {
   private readonly scan = newHeaderScan();
   private scratch: Buffer;
-  private readonly convertOpts: { now: Date; tzOffsetMinutes: number };
+  private readonly convertOpts: ConvertOptions;
   private readonly fixedFallback: Buffer | null;
   private runs: Buffer | null = null;
   private runsAt = 0;
@@ -106,6 +106,9 @@ export class Intake {
   }
 }
 
+/** The receiver's clock and the zone RFC 3164 times without one are read in. */
+type ConvertOptions = { now: Date; tzOffsetMinutes: number };
+
 /** normalize5424(): the message is fine as it came. */
 export const AS_IS = 0;
 
@@ -116,15 +119,7 @@ export const AS_IS = 0;
  * Returns -1 without a valid PRI. `scan` describes the result either way.
  * Shared by every syslog input, so they all treat a message alike.
  */
-export function normalize5424(
-  buf: Buffer,
-  start: number,
-  end: number,
-  fallback: Buffer,
-  out: Buffer,
-  convertOpts: { now: Date; tzOffsetMinutes: number },
-  scan: HeaderScan,
-): number {
+export function normalize5424(buf: Buffer, start: number, end: number, fallback: Buffer, out: Buffer, convertOpts: ConvertOptions, scan: HeaderScan): number {
   if (!scanHeader(buf, start, end, scan, false)) return -1;
   if (scan.format !== FORMAT_3164 && scan.hostStart !== scan.hostEnd) return AS_IS;
   return rewrite5424(buf, start, end, fallback, out, convertOpts, scan);
@@ -134,15 +129,7 @@ export function normalize5424(
  * normalize5424() after its scanHeader(..., false), for a message that is not
  * fine as it came: the rewritten length in `out`, `scan` describing it.
  */
-function rewrite5424(
-  buf: Buffer,
-  start: number,
-  end: number,
-  fallback: Buffer,
-  out: Buffer,
-  convertOpts: { now: Date; tzOffsetMinutes: number },
-  scan: HeaderScan,
-): number {
+function rewrite5424(buf: Buffer, start: number, end: number, fallback: Buffer, out: Buffer, convertOpts: ConvertOptions, scan: HeaderScan): number {
   if (scan.format === FORMAT_3164) {
     // The conversion scans the line and knows where it wrote the hostname.
     const len = convert3164To5424(buf, start, end, out, convertOpts, fallback);

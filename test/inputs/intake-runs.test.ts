@@ -7,27 +7,20 @@
 // sides must give the same verdicts, records, drops and counts, message by
 // message, across the intake buffer's 64 KiB boundaries, with refused,
 // unrouted and unparsable messages in between (their room is reused).
-import pino from 'pino';
 import t from 'tap';
 import '../../src/drains';
 import { settlePendingCopies } from '../../src/drains/deferred-copy';
 import type { Feeder } from '../../src/drains/drain-types';
 import type { SyslogDrainOptions } from '../../src/drains/syslog/config';
 import { SyslogStreamDrain } from '../../src/drains/syslog/stream-drain';
-import { parseDrainUrl, type DrainContext, type DrainSpec } from '../../src/drains/url';
+import { parseDrainUrl, type DrainSpec } from '../../src/drains/url';
 import { Intake } from '../../src/inputs/intake';
 import { RouteTable } from '../../src/router/route-table';
 import { Router } from '../../src/router/router';
 import { REFUSED } from '../../src/router/verdict';
 import { InputStats } from '../../src/telemetry/input-metrics';
+import { quietDrainContext, takeRecords } from '../helpers/stream-drains';
 
-const ctx: DrainContext = {
-  logger: pino({ level: 'silent' }),
-  buffer: { policy: 'backpressure', bytes: 1 << 20, messages: 10000, graceMs: 600_000 },
-  connectTimeoutMs: 1000,
-  writeTimeoutMs: 1000,
-  services: {},
-};
 
 /** Counts the messages that extended a deferred run: proof the stable side took the run path. */
 class Counting extends SyslogStreamDrain {
@@ -41,15 +34,6 @@ class Counting extends SyslogStreamDrain {
 
 class Feed implements Feeder {
   resumeFeed(): void {}
-}
-
-function take(d: SyslogStreamDrain): string[] {
-  const out = Buffer.alloc(d.ring.maxBytes);
-  const ends = new Uint32Array(d.ring.maxCount);
-  const n = d.ring.shiftInto(out, ends.length, ends);
-  const got: string[] = [];
-  for (let i = 0, s = 0; i < n; s = ends[i++]) got.push(out.toString('latin1', s, ends[i]));
-  return got;
 }
 
 const seen = { refused: 0, overflow: 0 };
@@ -68,7 +52,7 @@ for (let seed = 1; seed <= 12; seed++) {
       `syslog+tcp://127.0.0.1:9?name=c${seed}&framing=lf&buffer_bytes=${pick([4096, 65536])}&policy=drop`,
     ];
     const side = () => {
-      const drains = urls.map((u) => new Counting(parseDrainUrl(u) as DrainSpec<SyslogDrainOptions>, ctx));
+      const drains = urls.map((u) => new Counting(parseDrainUrl(u) as DrainSpec<SyslogDrainOptions>, quietDrainContext));
       const router = new Router();
       router.setTable(
         new RouteTable(
@@ -130,11 +114,11 @@ for (let seed = 1; seed <= 12; seed++) {
       }
       settlePendingCopies();
       for (let k = 0; k < S.drains.length; k++) {
-        if (rand() < 0.6) t.same(take(S.drains[k]), take(U.drains[k]), `chunk ${c}, drain ${k}`);
+        if (rand() < 0.6) t.same(takeRecords(S.drains[k]), takeRecords(U.drains[k]), `chunk ${c}, drain ${k}`);
       }
     }
     for (let k = 0; k < S.drains.length; k++) {
-      t.same(take(S.drains[k]), take(U.drains[k]), `drain ${k}: what is left`);
+      t.same(takeRecords(S.drains[k]), takeRecords(U.drains[k]), `drain ${k}: what is left`);
       t.same(S.drains[k].stats.dropped, U.drains[k].stats.dropped, `drain ${k}: drops`);
     }
     t.same({ ...S.stats, rejected: null }, { ...U.stats, rejected: null }, `input counts over ${lines} lines`);

@@ -7,10 +7,9 @@
 // a target list, a route change between two messages of one chunk, and the
 // source chunk changing. The drains never connect: nothing here yields to the
 // event loop between routing and checking.
-import pino from 'pino';
 import t, { type Test as Tap } from 'tap';
 import '../../src/drains';
-import { parseDrainUrl, type DrainContext, type DrainSpec } from '../../src/drains/url';
+import { parseDrainUrl, type DrainSpec } from '../../src/drains/url';
 import { settlePendingCopies } from '../../src/drains/deferred-copy';
 import type { Feeder } from '../../src/drains/drain-types';
 import type { SyslogDrainOptions } from '../../src/drains/syslog/config';
@@ -19,14 +18,9 @@ import { RouteTable } from '../../src/router/route-table';
 import { Router } from '../../src/router/router';
 import { ACCEPTED, REFUSED } from '../../src/router/verdict';
 import { newHeaderScan, scanHeader } from '../../src/syslog/header';
+import { quietDrainContext, takeRecords } from '../helpers/stream-drains';
 
-const ctx: DrainContext = {
-  logger: pino({ level: 'silent' }),
-  buffer: { policy: 'backpressure', bytes: 1 << 20, messages: 10000, graceMs: 60_000 },
-  connectTimeoutMs: 1000,
-  writeTimeoutMs: 1000,
-  services: {},
-};
+const ctx = quietDrainContext;
 
 /** A real stream drain that also counts the router's questions: fast path (extendRun) and long way (wouldRefuse). */
 class Observed extends SyslogStreamDrain {
@@ -82,12 +76,7 @@ function route(r: Router, c: { buf: Buffer; at: Array<[number, number]> }, i: nu
 /** Every record queued in the drain's ring, as text, leaving the ring empty. */
 function records(d: SyslogStreamDrain): string[] {
   settlePendingCopies();
-  const out = Buffer.alloc(d.ring.maxBytes);
-  const ends = new Uint32Array(d.ring.maxCount);
-  const n = d.ring.shiftInto(out, ends.length, ends);
-  const got: string[] = [];
-  for (let i = 0, s = 0; i < n; s = ends[i++]) got.push(out.toString('latin1', s, ends[i]));
-  return got;
+  return takeRecords(d);
 }
 
 const octetRecord = (l: string): string => `${Buffer.byteLength(l)} ${l}`;

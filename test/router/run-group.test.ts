@@ -6,25 +6,18 @@
 // group may only take what extendRun() would have taken with RUN_EXTENDED.
 // Rings are small and policies mixed so that groups run into ring ends,
 // slot limits, high-water marks, refusals and drops mid-chunk.
-import pino from 'pino';
 import t from 'tap';
 import '../../src/drains';
 import { settlePendingCopies } from '../../src/drains/deferred-copy';
 import type { Feeder } from '../../src/drains/drain-types';
 import type { SyslogDrainOptions } from '../../src/drains/syslog/config';
 import { SyslogStreamDrain } from '../../src/drains/syslog/stream-drain';
-import { parseDrainUrl, type DrainContext, type DrainSpec } from '../../src/drains/url';
+import { parseDrainUrl, type DrainSpec } from '../../src/drains/url';
 import { RouteTable } from '../../src/router/route-table';
 import { Router } from '../../src/router/router';
 import { newHeaderScan, scanHeader } from '../../src/syslog/header';
+import { quietDrainContext, takeRecords } from '../helpers/stream-drains';
 
-const ctx: DrainContext = {
-  logger: pino({ level: 'silent' }),
-  buffer: { policy: 'backpressure', bytes: 1 << 20, messages: 10000, graceMs: 600_000 },
-  connectTimeoutMs: 1000,
-  writeTimeoutMs: 1000,
-  services: {},
-};
 
 class Counting extends SyslogStreamDrain {
   extendTries = 0;
@@ -54,16 +47,6 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Every record in the ring as text; takes at most `max` of them out. */
-function take(d: SyslogStreamDrain, max: number): string[] {
-  const out = Buffer.alloc(d.ring.maxBytes);
-  const ends = new Uint32Array(Math.max(1, Math.min(max, d.ring.maxCount)));
-  const n = d.ring.shiftInto(out, ends.length, ends);
-  const got: string[] = [];
-  for (let i = 0, s = 0; i < n; s = ends[i++]) got.push(out.toString('latin1', s, ends[i]));
-  return got;
-}
-
 const HOSTS = ['solo', 'fan', 'lf', 'mixed', 'twice', 'lone-lf', 'nowhere'];
 const scan = newHeaderScan();
 
@@ -79,7 +62,7 @@ for (let seed = 1; seed <= 40; seed++) {
       return `syslog+tcp://127.0.0.1:9?name=s${seed}-${i}&framing=${framing}&buffer_bytes=${bytes}&buffer_messages=${messages}&policy=${policy}`;
     });
     const build = (): { router: Router; drains: Counting[] } => {
-      const drains = configs.map((u) => new Counting(parseDrainUrl(u) as DrainSpec<SyslogDrainOptions>, ctx));
+      const drains = configs.map((u) => new Counting(parseDrainUrl(u) as DrainSpec<SyslogDrainOptions>, quietDrainContext));
       const [a, b, c, lf, e] = drains;
       const router = new Router();
       router.setTable(
@@ -146,12 +129,12 @@ for (let seed = 1; seed <= 40; seed++) {
         }
         if (rand() < 0.5) {
           const max = 1 + Math.floor(rand() * 60);
-          t.same(take(ds, max), take(du, max), `chunk ${chunkNo}, drain ${k}: the same records`);
+          t.same(takeRecords(ds, max), takeRecords(du, max), `chunk ${chunkNo}, drain ${k}: the same records`);
         }
       }
     }
     for (let k = 0; k < S.drains.length; k++) {
-      t.same(take(S.drains[k], 1 << 20), take(U.drains[k], 1 << 20), `drain ${k}: what is left`);
+      t.same(takeRecords(S.drains[k]), takeRecords(U.drains[k]), `drain ${k}: what is left`);
       t.same(S.drains[k].stats.dropped, U.drains[k].stats.dropped, `drain ${k}: drops`);
     }
     t.equal(feeds[0].resumeFeeds, feeds[1].resumeFeeds, 'feeders resumed alike');
