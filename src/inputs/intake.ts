@@ -9,7 +9,7 @@
 import { isIPv4 } from 'node:net';
 import type { Feeder } from '../drains/drain-types';
 import type { Router } from '../router/router';
-import { convert3164To5424, converted, measure3164, octetFrameHeaderLength, replaceNilHost5424, write3164, writeOctetFrameHeader } from '../syslog/encode';
+import { convert3164To5424, converted, measure3164, replaceNilHost5424, write3164, writeOctetFrameHeader } from '../syslog/encode';
 import { FORMAT_3164, FORMAT_5424, newHeaderScan, scanHeader, type HeaderScan } from '../syslog/header';
 import type { InputStats } from '../telemetry/input-metrics';
 import { REFUSED, UNROUTED } from '../router/verdict';
@@ -18,6 +18,8 @@ export const PARSE_ERROR = -1;
 
 /** Size of the buffers converted RFC 3164 lines of stream inputs are written into (see takeConverted). */
 const RUNS_BYTES = 64 * 1024;
+/** The longest octet count and its SP (a message is under 2 GiB: 10 digits). */
+const MAX_COUNT_BYTES = 11;
 
 export interface IntakeOptions {
   /** Offset applied to RFC 3164 timestamps that carry no zone, in minutes east of UTC. */
@@ -91,11 +93,10 @@ export class Intake {
    */
   private takeConverted(buf: Buffer, start: number, end: number, fallback: Buffer, feeder: Feeder | null): number {
     const n = measure3164(buf, start, end, this.convertOpts, fallback);
-    const head = octetFrameHeaderLength(n);
     let out = this.runs;
     let at = this.runsAt;
-    if (out === null || at + head + n > out.length) {
-      out = this.runs = Buffer.allocUnsafe(Math.max(RUNS_BYTES, head + n));
+    if (out === null || at + MAX_COUNT_BYTES + n > out.length) {
+      out = this.runs = Buffer.allocUnsafe(Math.max(RUNS_BYTES, MAX_COUNT_BYTES + n));
       at = 0;
     }
     const msgStart = writeOctetFrameHeader(out, at, n);
