@@ -1,7 +1,7 @@
 // Deferred copies out of an input chunk. A drain (or a shared syslog link's
 // stage) that takes consecutive messages of one socket read reserves their
 // room at once but copies the bytes as one run when the input is done with
-// the chunk: one copy per run instead of one per message (see Drain.push).
+// the chunk: one copy per run instead of one per message (see RunDrain.push).
 // Inputs call settlePendingCopies() when they are done with a read chunk.
 
 /** A holder of a deferred run copy. */

@@ -1,7 +1,9 @@
 // The part every drain shares: its bounded ring, the overflow policy, the
 // bookkeeping behind its metrics, and the close/destroy lifecycle. A drain
 // kind (syslog stream, UDP, HTTP, ...) adds how a message is laid out in the
-// ring (`recordLength`/`writeRecord`) and how records leave it (`flush`).
+// ring (`recordLength`/`writeRecord`) and how records leave it (`flush`);
+// one whose records are framed messages can also take runs of an input
+// chunk without copying each message (run-drain.ts).
 //
 // Overflow, per drain:
 // The high-water mark is 80 % of the ring or DRAIN_PAUSE_BYTES if that is less;
@@ -23,7 +25,6 @@ import { ByteRing } from '../router/byte-ring';
 import { ACCEPTED, PAUSE } from '../router/verdict';
 import { trackDrain, untrackDrain } from '../telemetry/drain-metrics';
 import { Backpressure, type Pressured } from './backpressure';
-import { deferCopy } from './deferred-copy';
 import { scheduleFlush } from './flush-scheduler';
 import type { BufferOptions, DrainStats, DropReason, Feeder, OverflowPolicy } from './drain-types';
 import { DropEpisode } from './overflow-notice';
@@ -32,7 +33,7 @@ const HIGH_WATER = 0.8;
 
 const LOW_WATER = 0.5;
 
-/** Drain.extendRun() answers. */
+/** RunDrain.extendRun() answers. */
 export const RUN_EXTENDED_HIGH = 2;
 export const RUN_EXTENDED = 1;
 export const RUN_FULL = 0;
@@ -66,30 +67,17 @@ export abstract class Drain implements Pressured {
   /** Set once close() or destroy() has begun. */
   closing = false;
   protected destroyed = false;
-  private readonly policy: OverflowPolicy;
+  protected readonly policy: OverflowPolicy;
   private readonly graceMs: number;
-  private readonly hwBytes: number;
-  private readonly hwCount: number;
+  protected readonly hwBytes: number;
+  protected readonly hwCount: number;
   private readonly lwBytes: number;
   private readonly lwCount: number;
   // The pause protocol's state, made on the first pressure (backpressure.ts).
   private pressure: Backpressure | null = null;
   private readonly episode = new DropEpisode();
-  // A deferred copy: records reserved in the ring whose bytes are still
-  // src[runStart:runEnd] of an input chunk (see push()).
-  private runSrc: Buffer | null = null;
-  private runStart = 0;
-  private runEnd = 0;
-  private runDst = 0;
-  // The run is all the ring holds (it began at the start of an empty ring):
-  // when it is settled, a drain that can send it as it lies in the chunk may
-  // (sendInPlace).
-  private runAlone = false;
-  // What the last extendRun() did, for retractRun().
-  private extendedFrom = 0;
-  private extendedLength = 0;
   // Times records left the ring (takeInto), and the count at the last housekeeping tick.
-  private takes = 0;
+  protected takes = 0;
   private takesAtLastTick = 0;
 
   constructor(opts: { url: string; label: string; kind: string; buffer: BufferOptions; logger: Logger }) {
@@ -122,28 +110,17 @@ export abstract class Drain implements Pressured {
   /** Writes the record for `src[start:end]` at `dst[at:at+recordLength(end-start)]`. */
   protected abstract writeRecord(dst: Buffer, at: number, src: Buffer, start: number, end: number): void;
   /**
-   * For drains whose records are `prefix + message + suffix` (stream syslog):
-   * the prefix length for a message of `n` bytes, whether the bytes between two
-   * messages in an input chunk (`src[gapStart:start]`) are exactly the suffix of
-   * the one and the prefix of the next, and how to write them. Drains that
-   * return -1 from runPrefixLength never defer copies.
+   * Deferred runs (run-drain.ts): the router's questions about them, as a
+   * drain that keeps none answers them. `gapMatches`: whether the bytes
+   * between two messages of an input chunk are this drain's framing between
+   * two records; drains of the same non-zero `runKind` answer it alike.
    */
-  protected runPrefixLength(_n: number): number {
-    return -1;
-  }
   gapMatches(_src: Buffer, _gapStart: number, _start: number): boolean {
     return false;
   }
-  /**
-   * Drains with the same non-zero kind answer gapMatches() alike (the same
-   * record framing), so the router may ask one of them for all (run-group.ts).
-   */
   runKind(): number {
     return 0;
   }
-  protected writeRunPrefix(_dst: Buffer, _at: number, _n: number): void {}
-  /** Writes the suffix of the last record of a run at `at` (e.g. LF). */
-  protected writeRunSuffix(_dst: Buffer, _at: number): void {}
   /** Moves queued records towards the destination; called from the flush scheduler. */
   abstract flush(): void;
   /** Opens connections etc. Called once, after construction. */
@@ -188,102 +165,37 @@ export abstract class Drain implements Pressured {
   }
 
   /**
-   * Hot path: queue one message. Returns PAUSE if the feeder should stop reading.
-   *
-   * `stable` says `src` is an input chunk that nobody changes (see
-   * Router.route). Then consecutive messages of the chunk whose records would
-   * lie back to back in the ring exactly as the bytes lie in the chunk
-   * (octet-counted in → octet-counted out, LF in → LF out) are reserved one by
-   * one but copied as one run when the input calls settlePendingCopies(): one
-   * copy per run instead of one per message, or none (see settleRun).
+   * Hot path: queue one message (a copy of `src[start:end]`). Returns PAUSE
+   * if the feeder should stop reading. `stable`: see RunDrain.push.
    */
-  push(src: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
-    const len = this.recordLength(end - start);
-    if (this.runSrc !== null) {
-      if (stable && src === this.runSrc && this.gapMatches(src, this.runEnd, start) && this.ring.appendAtTail(len) >= 0) {
-        this.runEnd = end;
-        return this.afterPush(feeder);
-      }
-      this.settleRun();
-    }
-    const prefix = stable ? this.runPrefixLength(end - start) : -1;
-    if (prefix >= 0 && this.ring.count > 0) this.beforeRun();
-    const wasEmpty = this.ring.count === 0;
-    let at = this.ring.alloc(len);
-    if (at < 0) at = this.makeRoom(len);
+  push(src: Buffer, start: number, end: number, feeder: Feeder | null, _stable = false): number {
+    const at = this.reserve(this.recordLength(end - start));
     if (at < 0) return ACCEPTED; // larger than the whole ring: counted in makeRoom
-    if (prefix >= 0) {
-      this.writeRunPrefix(this.ring.buf, at, end - start);
-      this.runSrc = src;
-      this.runStart = start;
-      this.runEnd = end;
-      this.runDst = at + prefix;
-      this.runAlone = wasEmpty && at === 0;
-      deferCopy(this);
-    } else {
-      this.writeRecord(this.ring.buf, at, src, start, end);
-    }
+    this.writeRecord(this.ring.buf, at, src, start, end);
     return this.afterPush(feeder);
   }
 
-  /**
-   * Hot path, the router's fast path (Router.deliver): if the next message of
-   * a stable chunk, `src[start:end]`, simply extends this drain's deferred run
-   * (same chunk, the bytes between match, the record goes right after the last
-   * one), reserves it and returns RUN_EXTENDED, or RUN_EXTENDED_HIGH when the
-   * ring is now above its high-water mark. Such a message fits as it is: it
-   * can be neither refused nor make room by dropping, so wouldRefuse() has
-   * nothing to say about it. Otherwise nothing changes and the answer says
-   * why: RUN_BROKEN (no run on this chunk, or the bytes between do not match:
-   * likely so for the next message too) or RUN_FULL (the record would not go
-   * at the tail as the ring is now). The router then calls afterExtend() if
-   * any target answered RUN_EXTENDED_HIGH (or retractRun() to take it back).
-   */
-  extendRun(src: Buffer, start: number, end: number): number {
-    if (this.runSrc !== src || !this.gapMatches(src, this.runEnd, start)) return RUN_BROKEN;
-    const len = this.recordLength(end - start);
-    if (this.ring.appendAtTail(len) < 0) return RUN_FULL;
-    this.extendedFrom = this.runEnd;
-    this.extendedLength = len;
-    this.runEnd = end;
-    if (!this.flushQueued) scheduleFlush(this);
-    return this.aboveHighWater() && this.policy !== 'drop' && !this.cutLoose ? RUN_EXTENDED_HIGH : RUN_EXTENDED;
+  /** Room for a record of `len` bytes, made by dropping the oldest if need be; -1 when larger than the whole ring (counted). */
+  protected reserve(len: number): number {
+    const at = this.ring.alloc(len);
+    return at >= 0 ? at : this.makeRoom(len);
   }
 
-  /**
-   * For the router's run groups (router/run-group.ts): if this drain's
-   * deferred run ends at `src[end]`, narrows `room` to what extendRun() calls
-   * could take now without growing or wrapping the ring and without going
-   * above the high-water mark (so none of them would answer
-   * RUN_EXTENDED_HIGH), and returns true.
-   */
-  runRoom(src: Buffer, end: number, room: { bytes: number; count: number }): boolean {
-    if (this.runSrc !== src || this.runEnd !== end) return false;
-    const ring = this.ring;
-    room.bytes = Math.min(room.bytes, ring.tailRoomBytes(), this.hwBytes - ring.bytes);
-    room.count = Math.min(room.count, ring.tailRoomCount(), this.hwCount - ring.count);
-    return true;
+  /** The router's fast path (RunDrain.extendRun): a drain without runs has none to extend. */
+  extendRun(_src: Buffer, _start: number, _end: number): number {
+    return RUN_BROKEN;
   }
 
-  /**
-   * What extendRun() calls for `count` messages would have done, at once: the
-   * run now ends at `end`, its new records are `lens[0:count]`. Within the
-   * room runRoom() gave.
-   */
-  appendToRun(end: number, lens: Uint32Array, count: number, bytes: number): void {
-    this.ring.appendAllAtTail(lens, count, bytes);
-    this.runEnd = end;
-    if (!this.flushQueued) scheduleFlush(this);
+  /** For the router's run groups (RunDrain.runRoom): none without runs. */
+  runRoom(_src: Buffer, _end: number, _room: { bytes: number; count: number }): boolean {
+    return false;
   }
 
-  /**
-   * Undoes the last extendRun(), when a sibling target could not extend its
-   * own and the message goes the ordinary way (which may refuse it).
-   */
-  retractRun(): void {
-    this.ring.retractTail(this.extendedLength);
-    this.runEnd = this.extendedFrom;
-  }
+  /** Called only after runRoom() said yes: never here. */
+  appendToRun(_end: number, _lens: Uint32Array, _count: number, _bytes: number): void {}
+
+  /** Called only after extendRun() took a message: never here. */
+  retractRun(): void {}
 
   /**
    * After extendRun() for every target, when one answered RUN_EXTENDED_HIGH:
@@ -294,7 +206,7 @@ export abstract class Drain implements Pressured {
     return this.afterPush(feeder);
   }
 
-  private afterPush(feeder: Feeder | null): number {
+  protected afterPush(feeder: Feeder | null): number {
     if (!this.flushQueued) scheduleFlush(this);
     if (this.aboveHighWater() && this.policy !== 'drop' && !this.cutLoose) {
       const p = this.pressed();
@@ -307,67 +219,8 @@ export abstract class Drain implements Pressured {
     return ACCEPTED;
   }
 
-  /**
-   * Performs this drain's deferred copy, if any. A run that is all the ring
-   * holds may not need copying at all: where the chunk holds exactly the
-   * records the ring would (framing bytes included), the drain may hand that
-   * part of the chunk to its transport as it is (sendInPlace) and the ring is
-   * empty again.
-   */
-  settleRun(): void {
-    const src = this.runSrc;
-    if (src === null) return;
-    this.runSrc = null;
-    const buf = this.ring.buf;
-    if (this.runAlone) {
-      const from = this.runStart - this.runDst;
-      const to = from + this.ring.bytes;
-      if (from >= 0 && to <= src.length && this.inPlaceMatches(src, from, to) && this.sendInPlace(src.subarray(from, to), this.ring.count)) {
-        this.ring.clear();
-        this.takes++;
-        // The records left the ring as a take's would (takeInto): an input
-        // the run paused waits for this, and nothing else would resume it.
-        this.belowLowWater();
-        return;
-      }
-    }
-    src.copy(buf, this.runDst, this.runStart, this.runEnd);
-    this.writeRunSuffix(buf, this.runDst + this.runEnd - this.runStart);
-  }
-
-  /**
-   * Whether `src[from:to]`, the run with the framing bytes around it, is
-   * byte for byte what the ring holds: the prefix written into the ring
-   * (ring.buf[0:runDst]) lies in the chunk right before the run, and the
-   * suffix right after it.
-   */
-  private inPlaceMatches(src: Buffer, from: number, to: number): boolean {
-    const ring = this.ring.buf;
-    for (let i = 0; i < this.runDst; i++) if (src[from + i] !== ring[i]) return false;
-    return this.suffixInPlace(src, this.runEnd, to);
-  }
-
-  /** Whether `src[at:to]` is the suffix writeRunSuffix() writes (e.g. one LF). */
-  protected suffixInPlace(_src: Buffer, at: number, to: number): boolean {
-    return at === to;
-  }
-
-  /**
-   * A run is about to start on a ring that holds records. A drain that sends
-   * runs in place may hand those records to its transport now, so that the
-   * run is all the ring holds when it is settled.
-   */
-  protected beforeRun(): void {}
-
-  /**
-   * For drains whose transport can send bytes as they lie in the input chunk:
-   * takes `view` (`count` whole records, a view of a chunk nobody changes) for
-   * delivery and returns true, or returns false and the run is copied into
-   * the ring as usual.
-   */
-  protected sendInPlace(_view: Buffer, _count: number): boolean {
-    return false;
-  }
+  /** Performs this drain's deferred copy, if any (RunDrain). */
+  settleRun(): void {}
 
   /** True for the `block` policy: a full ring refuses messages instead of dropping any. */
   get refusesWhenFull(): boolean {
@@ -473,7 +326,7 @@ export abstract class Drain implements Pressured {
     );
   }
 
-  private get cutLoose(): boolean {
+  protected get cutLoose(): boolean {
     return this.pressure !== null && this.pressure.cutLooseAt !== 0;
   }
 
@@ -504,7 +357,7 @@ export abstract class Drain implements Pressured {
     return at;
   }
 
-  private belowLowWater(): void {
+  protected belowLowWater(): void {
     this.pressure?.relieved();
     if (this.episode.open) this.emitOverflowNotice();
   }

@@ -111,7 +111,7 @@ export class Router {
 
   private deliver(drains: Drain[], buf: Buffer, start: number, end: number, feeder: Feeder | null, stable = false): number {
     // Fast path, the common case of a stream: every target extends the run of
-    // this chunk it is already copying (Drain.extendRun). Such a message can
+    // this chunk it is already copying (RunDrain.extendRun). Such a message can
     // be neither refused nor dropped, so no wouldRefuse() pass. If one target
     // cannot, those that did take it back and the message goes the long way.
     // When one past the first target has no run to extend (it does not defer

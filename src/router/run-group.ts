@@ -2,16 +2,16 @@
 // accepted by the router one by one and handed to every target in one step.
 //
 // A stream of messages that all extend their targets' deferred runs
-// (Drain.extendRun) cost a call on every target for every message: with ten
+// (RunDrain.extendRun) cost a call on every target for every message: with ten
 // targets, most of the router's own time. Once every target has extended its
 // run with a message, the group asks each of them once how much more it can
-// take that way (Drain.runRoom: room at the ring's tail, below the high-water
+// take that way (RunDrain.runRoom: room at the ring's tail, below the high-water
 // mark), then takes the following messages itself, checking only that each
 // directly follows the last in the chunk with the framing bytes between that
 // the targets would write (Drain.gapMatches, asked of one: they share a
 // runKind). Within that room no target could have answered anything but
 // RUN_EXTENDED: nothing would have been refused, dropped or paused. The
-// messages go to the targets (Drain.appendToRun) before the next message for
+// messages go to the targets (RunDrain.appendToRun) before the next message for
 // other targets is routed, on a route change, and before the chunk's
 // deferred copies are performed (settlePendingCopies).
 import type { Drain } from '../drains/drain';

@@ -12,7 +12,7 @@ const SMALL_BATCH_BYTES = 4 * 1024;
 export interface LinkMember {
   /** Queued records and their bytes (framing included). */
   readonly ring: { readonly count: number; readonly bytes: number; peekLength(): number };
-  /** Record framing, as in the member's ring (see Drain.push's deferred copies). */
+  /** Record framing, as in the member's ring (see RunDrain.push's deferred copies). */
   runPrefixLength(n: number): number;
   gapMatches(src: Buffer, gapStart: number, start: number): boolean;
   writeRunPrefix(dst: Buffer, at: number, n: number): void;

@@ -67,7 +67,7 @@ export class LinkStage {
   }
 
   /**
-   * reserve() for a message of a stable input chunk (see Drain.push): when it
+   * reserve() for a message of a stable input chunk (see RunDrain.push): when it
    * directly follows the pending run in `src`, only the space is taken;
    * otherwise the pending run is settled and a new one starts here. False
    * when the stage is full.

@@ -4,7 +4,7 @@
 // every other drain of the router that names the same endpoint unless sharing
 // is off; the drain keeps its own ring, policy and counters. While the link is
 // down the ring keeps filling (up to its bound).
-import { Drain } from '../drain';
+import { RunDrain } from '../run-drain';
 import type { Feeder } from '../drain-types';
 import { ACCEPTED } from '../../router/verdict';
 import { bufferOptions, type DrainContext, type DrainSpec } from '../url';
@@ -15,7 +15,7 @@ import { StreamLink } from './stream-link';
 const RUN_OCTET = 1;
 const RUN_LF = 2;
 
-export class SyslogStreamDrain extends Drain implements LinkMember {
+export class SyslogStreamDrain extends RunDrain implements LinkMember {
   private readonly octet: boolean;
   private readonly link: StreamLink;
   linkQueued = false;
@@ -45,7 +45,7 @@ export class SyslogStreamDrain extends Drain implements LinkMember {
     }
   }
 
-  // Deferred run copies (Drain.push): octet-counted records are `LEN SP MSG`,
+  // Deferred run copies (RunDrain.push): octet-counted records are `LEN SP MSG`,
   // LF records `MSG LF`. Between two messages of an octet-counted input chunk
   // lie exactly the next one's `LEN SP` (the framer read LEN from those bytes);
   // between two messages of an LF chunk lies one LF.
