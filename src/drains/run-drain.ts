@@ -78,21 +78,18 @@ export abstract class RunDrain extends Drain {
       this.settleRun();
     }
     const prefix = stable ? this.runPrefixLength(end - start) : -1;
-    if (prefix >= 0 && this.ring.count > 0) this.beforeRun();
+    if (prefix < 0) return super.push(src, start, end, feeder);
+    if (this.ring.count > 0) this.beforeRun();
     const wasEmpty = this.ring.count === 0;
     const at = this.reserve(len);
     if (at < 0) return ACCEPTED; // larger than the whole ring: counted in makeRoom
-    if (prefix >= 0) {
-      this.writeRunPrefix(this.ring.buf, at, end - start);
-      this.runSrc = src;
-      this.runStart = start;
-      this.runEnd = end;
-      this.runDst = at + prefix;
-      this.runAlone = wasEmpty && at === 0;
-      deferCopy(this);
-    } else {
-      this.writeRecord(this.ring.buf, at, src, start, end);
-    }
+    this.writeRunPrefix(this.ring.buf, at, end - start);
+    this.runSrc = src;
+    this.runStart = start;
+    this.runEnd = end;
+    this.runDst = at + prefix;
+    this.runAlone = wasEmpty && at === 0;
+    deferCopy(this);
     return this.afterPush(feeder);
   }
 

@@ -20,7 +20,6 @@ import { ACCEPTED, REFUSED } from '../../src/router/verdict';
 import { newHeaderScan, scanHeader } from '../../src/syslog/header';
 import { quietDrainContext, takeRecords } from '../helpers/stream-drains';
 
-const ctx = quietDrainContext;
 
 /** A real stream drain that also counts the router's questions: fast path (extendRun) and long way (wouldRefuse). */
 class Observed extends SyslogStreamDrain {
@@ -39,7 +38,7 @@ class Observed extends SyslogStreamDrain {
 let drainId = 0;
 // Port 9 on loopback, and nothing here waits: the drains never deliver.
 const drain = (query = '', framing = 'octet'): Observed =>
-  new Observed(parseDrainUrl(`syslog+tcp://127.0.0.1:9?name=d${drainId++}&framing=${framing}${query}`) as DrainSpec<SyslogDrainOptions>, ctx);
+  new Observed(parseDrainUrl(`syslog+tcp://127.0.0.1:9?name=d${drainId++}&framing=${framing}${query}`) as DrainSpec<SyslogDrainOptions>, quietDrainContext);
 
 class Paused implements Feeder {
   resumed = 0;
